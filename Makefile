@@ -1,0 +1,41 @@
+# edgesched: `make demo` and `make test` do all the set-up on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+BUILD_REQS := scikit-build-core>=0.10 pybind11>=2.12 numpy>=1.24
+
+.PHONY: venv install inplace demo test bench clean
+
+$(VENV)/.created:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q "scikit-build-core>=0.10" "pybind11>=2.12"
+	touch $@
+
+venv: $(VENV)/.created
+
+# Build the C++ core and install the package with its test/plot extras into .venv.
+# The persistent build directory makes a rebuild after a small change take seconds.
+install: venv
+	$(PY) -m pip install -q --no-build-isolation -Cbuild-dir=build/venv ".[test,plot]"
+
+# Developer loop: build the extension into src/edgesched so `PYTHONPATH=src` works without installing.
+inplace: venv
+	cmake -S . -B build/inplace -DCMAKE_BUILD_TYPE=Release \
+	  -DSKBUILD_PROJECT_NAME=edgesched -DSKBUILD_PROJECT_VERSION=0.1.0 \
+	  -DPython_EXECUTABLE=$(abspath $(PY)) \
+	  -Dpybind11_DIR=$$($(PY) -c 'import pybind11; print(pybind11.get_cmake_dir())')
+	cmake --build build/inplace
+	cp build/inplace/_core*.so src/edgesched/
+
+demo: install
+	$(VENV)/bin/edgesched demo
+
+test: install
+	$(PY) -m pytest -q tests bench --benchmark-disable
+
+bench: install
+	$(PY) -m pytest bench --benchmark-only --benchmark-json=bench/last.json
+
+clean:
+	rm -rf build $(VENV) src/edgesched/_core*.so
