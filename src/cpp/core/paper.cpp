@@ -1,0 +1,84 @@
+#include "paper.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace edgesched {
+
+double local_frequency(double w_delay, double w_energy, double kappa, double f_local_max) {
+    if (w_energy <= 0.0) return f_local_max;  // no price on energy: run at full speed
+    return std::min(std::cbrt(w_delay / (2.0 * w_energy * kappa)), f_local_max);  // eq. (13)
+}
+
+OptionTable PaperTable::view() const {
+    return OptionTable{{option_ptr.data(), option_ptr.size()}, {linear.data(), linear.size()},
+                       {server.data(), server.size()},         {c.data(), c.size()},
+                       {w.data(), w.size()},                   {A.data(), A.size()},
+                       {B.data(), B.size()}};
+}
+
+PaperTable build_paper_table(const PaperDevices& d, const PaperSystem& s) {
+    const std::size_t N = d.size();
+    PaperTable t;
+    t.option_ptr.resize(N + 1);
+    t.linear.resize(2 * N);
+    t.c.resize(2 * N);
+    t.w.resize(2 * N);
+    t.server.resize(2 * N);
+    for (std::size_t n = 0; n < N; ++n) {
+        t.option_ptr[n] = static_cast<std::int64_t>(2 * n);
+        const double cycles = d.rho[n] * d.macs[n];            // rho * C(M*_n)
+        const double bits = d.frames[n] * d.frame_bits[n];     // M*_n * d_n
+        const double f = local_frequency(s.w_delay, s.w_energy, d.kappa[n], d.f_local_max[n]);
+        // Option 0, local: eq. (10) with eqs. (1), (3) at the Theorem 1 frequency.
+        t.linear[2 * n] = s.w_delay * cycles / f + s.w_energy * d.kappa[n] * cycles * f * f;
+        t.server[2 * n] = -1;
+        t.c[2 * n] = 0.0;
+        t.w[2 * n] = 0.0;
+        // Option 1, edge: eq. (11) after Theorem 2; the shared part is (b1/F) U^2 + b1 V^2.
+        t.linear[2 * n + 1] = s.w_energy * d.tx_power[n] * bits / d.rate[n];  // eq. (5)
+        t.server[2 * n + 1] = 0;
+        t.c[2 * n + 1] = std::sqrt(cycles);
+        t.w[2 * n + 1] = std::sqrt(bits / d.rate[n]);
+    }
+    t.option_ptr[N] = static_cast<std::int64_t>(2 * N);
+    t.A = {s.w_delay / s.f_edge_max};
+    t.B = {s.w_delay};
+    return t;
+}
+
+double decode_paper(const PaperDevices& d, const PaperSystem& s, Span<const std::int32_t> choice,
+                    const PaperSchedule& out) {
+    const std::size_t N = d.size();
+    // Theorem 2 denominators: U = sum_S sqrt(rho C), V = sum_S sqrt(M d / R) over offloaded devices.
+    double U = 0.0, V = 0.0;
+    for (std::size_t n = 0; n < N; ++n) {
+        if (choice[n] == 1) {
+            U += std::sqrt(d.rho[n] * d.macs[n]);
+            V += std::sqrt(d.frames[n] * d.frame_bits[n] / d.rate[n]);
+        }
+    }
+    double cost = 0.0;
+    for (std::size_t n = 0; n < N; ++n) {
+        const double cycles = d.rho[n] * d.macs[n];
+        const double bits = d.frames[n] * d.frame_bits[n];
+        if (choice[n] == 1) {
+            out.f_local[n] = 0.0;
+            out.f_edge[n] = s.f_edge_max * std::sqrt(cycles) / U;         // eq. (19), Theorem 2
+            out.time_share[n] = std::sqrt(bits / d.rate[n]) / V;         // eq. (20), general d_n
+            out.delay[n] = cycles / out.f_edge[n] + bits / (d.rate[n] * out.time_share[n]);  // (2)+(4)
+            out.energy[n] = d.tx_power[n] * bits / d.rate[n];             // eq. (5)
+        } else {
+            const double f = local_frequency(s.w_delay, s.w_energy, d.kappa[n], d.f_local_max[n]);
+            out.f_local[n] = f;
+            out.f_edge[n] = 0.0;
+            out.time_share[n] = 0.0;
+            out.delay[n] = cycles / f;                                    // eq. (1)
+            out.energy[n] = d.kappa[n] * cycles * f * f;                  // eq. (3)
+        }
+        cost += s.w_delay * out.delay[n] + s.w_energy * out.energy[n];   // eqs. (6)-(8)
+    }
+    return cost;
+}
+
+}  // namespace edgesched

@@ -1,0 +1,22 @@
+"""edgesched: delay/energy-optimal placement of video DNN inference on devices and edge servers.
+
+The core model is Pan et al., *Joint Optimization of DNN Inference Delay and Energy under Accuracy
+Constraints for AR Applications*: MAC-based delay and energy, Theorem 1 (local CPU frequency), Theorem 2
+(edge CPU and TDMA time shares) and the iterative greedy offloading policy.
+"""
+from __future__ import annotations
+
+try:
+    from . import _core  # noqa: F401
+except ImportError as exc:  # pragma: no cover - only on a broken install
+    raise ImportError(
+        "edgesched's compiled core (edgesched._core) is missing or broken: "
+        "install the package with `pip install .` (or `make install`) from the source tree. "
+        f"Original error: {exc}"
+    ) from exc
+
+from .offloading import METHODS, solve, solve_offloading
+from .schedule import Schedule
+
+__version__ = "0.1.0"
+__all__ = ["METHODS", "Schedule", "solve", "solve_offloading", "__version__"]

@@ -1,0 +1,104 @@
+"""Input checks shared by the public entry points.
+
+Every check raises :class:`ValueError` naming the field and, for arrays, the first offending index, with a
+hint of what is expected (``"rate[3] is -1.0; rate must be > 0 bit/s"``).
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+__all__ = ["device_array", "positive_scalar", "device_count", "seed_value"]
+
+
+def _as_float_array(name: str, value: Any) -> np.ndarray:
+    arr = np.asarray(value)
+    if arr.dtype == object:
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be numeric; got an array of {type(value).__name__}") from None
+    if arr.dtype.kind == "b" or arr.dtype.kind not in "iuf":
+        kind = "bool" if arr.dtype.kind == "b" else str(arr.dtype)
+        raise ValueError(f"{name} must be a real number or an array of real numbers; got dtype {kind}")
+    arr = np.asarray(arr, dtype=np.float64)
+    return np.ascontiguousarray(arr) if arr.ndim else arr
+
+
+def _first_bad(arr: np.ndarray, bad: np.ndarray) -> int:
+    return int(np.flatnonzero(bad)[0])
+
+
+def _check_values(name: str, arr: np.ndarray, *, allow_zero: bool, unit: str, integral: bool) -> None:
+    label = (lambda i: f"{name}[{i}]") if arr.ndim else (lambda i: name)
+    flat = arr.reshape(-1)
+    nonfinite = ~np.isfinite(flat)
+    if nonfinite.any():
+        i = _first_bad(flat, nonfinite)
+        raise ValueError(f"{label(i)} is {flat[i]}; {name} must be finite")
+    bad = flat < 0 if allow_zero else flat <= 0
+    if bad.any():
+        i = _first_bad(flat, bad)
+        rel = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{label(i)} is {flat[i]}; {name} must be {rel} {unit}".rstrip())
+    if integral:
+        frac = flat != np.floor(flat)
+        if frac.any():
+            i = _first_bad(flat, frac)
+            raise ValueError(f"{label(i)} is {flat[i]}; {name} must be whole numbers")
+
+
+def device_count(**arrays: Any) -> int:
+    """Number of devices implied by the per-device inputs (1-D arrays must agree; scalars broadcast)."""
+    n = None
+    first = None
+    for name, value in arrays.items():
+        shape = np.shape(value)
+        if len(shape) > 1:
+            raise ValueError(f"{name} must be a scalar or a 1-D array; got shape {shape}")
+        if len(shape) == 1:
+            if n is None:
+                n, first = shape[0], name
+            elif shape[0] != n:
+                raise ValueError(
+                    f"{name} has {shape[0]} entries but {first} has {n}; per-device arrays must have equal lengths"
+                )
+    if n is None:
+        n = 1
+    if n == 0:
+        raise ValueError(f"{first} is empty; at least one device is needed")
+    return n
+
+
+def device_array(
+    name: str, value: Any, n: int, *, unit: str = "", allow_zero: bool = False, integral: bool = False
+) -> np.ndarray:
+    """A validated float64 array of length ``n`` (a scalar is broadcast)."""
+    arr = _as_float_array(name, value)
+    _check_values(name, arr, allow_zero=allow_zero, unit=unit, integral=integral)
+    if arr.ndim == 0:
+        return np.full(n, float(arr))
+    return arr
+
+
+def positive_scalar(name: str, value: Any, *, unit: str = "", allow_zero: bool = False) -> float:
+    """A validated finite scalar (> 0, or >= 0 with ``allow_zero``)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a real number; got {type(value).__name__}")
+    arr = np.asarray(float(value))
+    _check_values(name, arr, allow_zero=allow_zero, unit=unit, integral=False)
+    return float(arr)
+
+
+def seed_value(seed: Any) -> int:
+    """A seed in [0, 2**64): ``None`` draws one from the operating system's entropy."""
+    if seed is None:
+        return int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0])
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
+        raise ValueError(f"seed must be None or an integer in [0, 2**64); got {type(seed).__name__}")
+    seed = int(seed)
+    if not 0 <= seed < 2**64:
+        raise ValueError(f"seed is {seed}; it must be in [0, 2**64)")
+    return seed

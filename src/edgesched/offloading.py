@@ -1,0 +1,125 @@
+"""The paper's problem (Pan et al., Sec. II-IV) on arrays: validation, then one call into the C++ core."""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from . import _core
+from ._validation import device_array, device_count, positive_scalar, seed_value
+from .schedule import Schedule
+
+__all__ = ["solve_offloading", "solve", "METHODS", "EXHAUSTIVE_MAX_DEVICES"]
+
+#: Methods accepted by :func:`solve_offloading`.
+METHODS = ("greedy", "exhaustive", "local", "edge", "random")
+#: Largest N that ``method="exhaustive"`` accepts (2**N choices are visited).
+EXHAUSTIVE_MAX_DEVICES = 30
+
+
+def solve_offloading(
+    macs: Any,
+    frames: Any,
+    frame_bits: Any,
+    rate: Any,
+    tx_power: Any,
+    f_local_max: Any,
+    *,
+    kappa: Any = 1e-28,
+    rho: Any = 0.12,
+    f_edge_max: float = 22e9,
+    w_delay: float = 0.5,
+    w_energy: float = 0.5,
+    method: str = "greedy",
+    seed: int | None = None,
+) -> Schedule:
+    """Decide for each device whether its inference runs locally or on the edge server.
+
+    Solves the paper's problem P2 (eq. 9): device n either runs locally at the Theorem 1 frequency or is
+    offloaded, and the offloaded devices share the edge CPU and the TDMA uplink as Theorem 2 prescribes.
+
+    Parameters
+    ----------
+    macs : array_like or float
+        C(M*_n), multiply-accumulates of one inference at the device's frame count (MAC), > 0.
+    frames : array_like or float
+        M*_n, the number of video frames per inference (whole number, > 0).
+    frame_bits : array_like or float
+        d_n, size of one frame in bit, > 0 (112*112*3*8 for 112x112 RGB at 8 bit).
+    rate : array_like or float
+        R_n, the device's uplink rate when it holds the whole channel, in bit/s, > 0.
+    tx_power : array_like or float
+        p_n, transmit power in W, > 0.
+    f_local_max : array_like or float
+        f_n^{md,max}, the device's largest CPU frequency in Hz (cycle/s), > 0.
+    kappa : array_like or float, default 1e-28
+        Effective switched capacitance of the device CPU, J s^2/cycle^3 (energy kappa*cycles*f^2), > 0.
+    rho : array_like or float, default 0.12
+        CPU cycles per MAC, > 0. Per device, it applies both locally and on the edge.
+    f_edge_max : float, default 22e9
+        F, the edge server's CPU capacity in Hz, > 0.
+    w_delay, w_energy : float, default 0.5
+        beta_1 (1/s, > 0) and beta_2 (1/J, >= 0), the weights of delay and energy in the cost.
+    method : {"greedy", "exhaustive", "local", "edge", "random"}
+        ``"greedy"``: the paper's iterative policy (Sec. IV-C). ``"exhaustive"``: the exact optimum over all
+        2**N offloading vectors (N <= 30). ``"local"``/``"edge"``: everything local / everything offloaded.
+        ``"random"``: each device offloaded with probability 1/2 (the paper's Random baseline), drawn from
+        SplitMix64 seeded with ``seed``: device n is offloaded iff the top bit of its n-th output is 1.
+    seed : int, optional
+        Seed in [0, 2**64) for ``"random"``; ``None`` draws one.
+
+    Returns
+    -------
+    Schedule
+
+    Raises
+    ------
+    ValueError
+        For a non-finite, non-positive or non-numeric input (naming the field and the first bad index),
+        per-device arrays of different lengths, an unknown method, or ``"exhaustive"`` beyond 30 devices.
+
+    Notes
+    -----
+    Theorem 2 is used in its general form: the time share is proportional to sqrt(M_n d_n / R_n). The
+    paper's eq. (20) drops d_n, which is right only when every device has the same frame size.
+    """
+    if method not in METHODS:
+        raise ValueError(f"method is {method!r}; it must be one of {', '.join(METHODS)}")
+    per_device = dict(
+        macs=macs, frames=frames, frame_bits=frame_bits, rate=rate, tx_power=tx_power,
+        f_local_max=f_local_max, kappa=kappa, rho=rho,
+    )
+    n = device_count(**per_device)
+    units = dict(macs="MAC", frames="frames", frame_bits="bit", rate="bit/s", tx_power="W",
+                 f_local_max="Hz", kappa="J s^2/cycle^3", rho="cycle/MAC")
+    arrays = {
+        name: device_array(name, value, n, unit=units[name], integral=(name == "frames"))
+        for name, value in per_device.items()
+    }
+    f_edge_max = positive_scalar("f_edge_max", f_edge_max, unit="Hz")
+    w_delay = positive_scalar("w_delay", w_delay, unit="1/s")
+    w_energy = positive_scalar("w_energy", w_energy, unit="1/J", allow_zero=True)
+    if method == "exhaustive" and n > EXHAUSTIVE_MAX_DEVICES:
+        raise ValueError(
+            f"method='exhaustive' visits 2**N choices and accepts at most {EXHAUSTIVE_MAX_DEVICES} devices; "
+            f"got {n}. Use method='greedy' for larger instances."
+        )
+    seed_u64 = seed_value(seed)
+    out = _core.solve_paper(
+        **arrays, f_edge_max=f_edge_max, w_delay=w_delay, w_energy=w_energy,
+        method=method, seed=seed_u64, threads=os.cpu_count() or 1,
+    )
+    return Schedule(
+        offload=out["choice"] == 1, f_local=out["f_local"], f_edge=out["f_edge"],
+        time_share=out["time_share"], delay=out["delay"], energy=out["energy"],
+        cost=out["cost"], method=method, w_delay=w_delay, w_energy=w_energy,
+    )
+
+
+def solve(scenario: Any, method: str = "greedy", seed: int | None = None) -> Schedule:
+    """Solve a :class:`edgesched.scenarios.Scenario` (for example ``scenarios.paper_default()``).
+
+    The same core as :func:`solve_offloading`, called with the scenario's per-device arrays.
+    """
+    return solve_offloading(**scenario.solver_kwargs(), method=method, seed=seed)

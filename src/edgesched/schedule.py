@@ -1,0 +1,95 @@
+"""The result of a solve: who runs where, with which resources, at what delay, energy and cost."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["Schedule"]
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a = np.array(a, copy=True)
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class Schedule:
+    """A schedule for N devices (arrays of length N, read-only).
+
+    Attributes
+    ----------
+    offload : ndarray of bool
+        True where the device's inference runs on the edge server (x_n = 1 in the paper).
+    f_local : ndarray of float
+        Local CPU frequency in Hz (cycle/s), Theorem 1; 0 where offloaded.
+    f_edge : ndarray of float
+        Edge CPU frequency given to the device in Hz, Theorem 2; 0 where local. Sums to ``f_edge_max``
+        over the offloaded devices.
+    time_share : ndarray of float
+        Fraction of the TDMA uplink frame given to the device, Theorem 2; 0 where local. Sums to 1 over the
+        offloaded devices.
+    delay : ndarray of float
+        End-to-end inference delay in s: local compute, or edge compute plus upload (eqs. 1, 2, 4, 6).
+    energy : ndarray of float
+        Device energy in J: local compute, or transmission (eqs. 3, 5, 7).
+    cost : float
+        ``sum(w_delay * delay + w_energy * energy)``, the objective of eq. (8).
+    method : str
+        The method that produced the schedule.
+    w_delay, w_energy : float
+        The weights the cost was computed with (1/s and 1/J).
+    """
+
+    offload: np.ndarray
+    f_local: np.ndarray
+    f_edge: np.ndarray
+    time_share: np.ndarray
+    delay: np.ndarray
+    energy: np.ndarray
+    cost: float
+    method: str
+    w_delay: float = field(default=0.5)
+    w_energy: float = field(default=0.5)
+
+    def __post_init__(self) -> None:
+        for name in ("offload", "f_local", "f_edge", "time_share", "delay", "energy"):
+            object.__setattr__(self, name, _frozen(getattr(self, name)))
+        object.__setattr__(self, "cost", float(self.cost))
+
+    @property
+    def n_devices(self) -> int:
+        """Number of devices N."""
+        return int(self.offload.shape[0])
+
+    @property
+    def device_cost(self) -> np.ndarray:
+        """Per-device cost ``w_delay * delay + w_energy * energy`` (eq. 8 summand)."""
+        return self.w_delay * self.delay + self.w_energy * self.energy
+
+    @property
+    def offload_rate(self) -> float:
+        """Fraction of devices offloaded to the edge server (the paper's "offloading rate")."""
+        return float(np.mean(self.offload))
+
+    def summary(self) -> str:
+        """A one-line summary: method, cost, average delay/energy per device and offloading rate."""
+        return (
+            f"{self.method:>10s}: cost {self.cost:.6g} ({self.cost / self.n_devices:.6g} per device), "
+            f"mean delay {self.delay.mean():.4g} s, mean energy {self.energy.mean():.4g} J, "
+            f"offloaded {int(self.offload.sum())}/{self.n_devices}"
+        )
+
+    def table(self) -> str:
+        """A per-device decision table as text."""
+        head = f"{'device':>6} {'where':>6} {'f_local GHz':>11} {'f_edge GHz':>10} {'share':>7} " \
+               f"{'delay s':>9} {'energy J':>9} {'cost':>9}"
+        rows = [head]
+        for n in range(self.n_devices):
+            rows.append(
+                f"{n:>6d} {'edge' if self.offload[n] else 'local':>6} {self.f_local[n] / 1e9:>11.3f} "
+                f"{self.f_edge[n] / 1e9:>10.3f} {self.time_share[n]:>7.4f} {self.delay[n]:>9.4f} "
+                f"{self.energy[n]:>9.4f} {self.device_cost[n]:>9.4f}"
+            )
+        return "\n".join(rows)
