@@ -15,8 +15,13 @@ except ImportError as exc:  # pragma: no cover - only on a broken install
         f"Original error: {exc}"
     ) from exc
 
+from . import accuracy, channel, macs, reference, scenarios
 from .offloading import METHODS, solve, solve_offloading
+from .options import OptionSchedule, OptionTable, paper_table, solve_options
 from .schedule import Schedule
 
 __version__ = "0.1.0"
-__all__ = ["METHODS", "Schedule", "solve", "solve_offloading", "__version__"]
+__all__ = [
+    "METHODS", "OptionSchedule", "OptionTable", "Schedule", "accuracy", "channel", "macs", "paper_table",
+    "reference", "scenarios", "solve", "solve_offloading", "solve_options", "__version__",
+]

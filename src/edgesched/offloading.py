@@ -7,13 +7,16 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._validation import device_array, device_count, positive_scalar, seed_value
+from ._validation import seed_value
+from .options import paper_arrays, paper_system
 from .schedule import Schedule
 
 __all__ = ["solve_offloading", "solve", "METHODS", "EXHAUSTIVE_MAX_DEVICES"]
 
 #: Methods accepted by :func:`solve_offloading`.
-METHODS = ("greedy", "exhaustive", "local", "edge", "random")
+METHODS = ("greedy", "auto", "exhaustive", "local", "edge", "random")
+#: Branch-and-bound budget of ``method="auto"`` (nodes, seconds).
+AUTO_NODE_LIMIT, AUTO_TIME_LIMIT = 200_000, 1.0
 #: Largest N that ``method="exhaustive"`` accepts (2**N choices are visited).
 EXHAUSTIVE_MAX_DEVICES = 30
 
@@ -61,8 +64,10 @@ def solve_offloading(
         F, the edge server's CPU capacity in Hz, > 0.
     w_delay, w_energy : float, default 0.5
         beta_1 (1/s, > 0) and beta_2 (1/J, >= 0), the weights of delay and energy in the cost.
-    method : {"greedy", "exhaustive", "local", "edge", "random"}
-        ``"greedy"``: the paper's iterative policy (Sec. IV-C). ``"exhaustive"``: the exact optimum over all
+    method : {"greedy", "auto", "exhaustive", "local", "edge", "random"}
+        ``"greedy"``: the paper's iterative policy (Sec. IV-C). ``"auto"``: the greedy and the rounded convex
+        relaxation improved by descent, then exact search where the budget allows (see
+        :func:`edgesched.solve_options`); never worse than ``"greedy"``. ``"exhaustive"``: the exact optimum over all
         2**N offloading vectors (N <= 30). ``"local"``/``"edge"``: everything local / everything offloaded.
         ``"random"``: each device offloaded with probability 1/2 (the paper's Random baseline), drawn from
         SplitMix64 seeded with ``seed``: device n is offloaded iff the top bit of its n-th output is 1.
@@ -72,6 +77,7 @@ def solve_offloading(
     Returns
     -------
     Schedule
+        With a certified ``lower_bound`` on the optimal cost and ``gap = (cost - lower_bound) / cost``.
 
     Raises
     ------
@@ -86,38 +92,28 @@ def solve_offloading(
     """
     if method not in METHODS:
         raise ValueError(f"method is {method!r}; it must be one of {', '.join(METHODS)}")
-    per_device = dict(
-        macs=macs, frames=frames, frame_bits=frame_bits, rate=rate, tx_power=tx_power,
-        f_local_max=f_local_max, kappa=kappa, rho=rho,
-    )
-    n = device_count(**per_device)
-    units = dict(macs="MAC", frames="frames", frame_bits="bit", rate="bit/s", tx_power="W",
-                 f_local_max="Hz", kappa="J s^2/cycle^3", rho="cycle/MAC")
-    arrays = {
-        name: device_array(name, value, n, unit=units[name], integral=(name == "frames"))
-        for name, value in per_device.items()
-    }
-    f_edge_max = positive_scalar("f_edge_max", f_edge_max, unit="Hz")
-    w_delay = positive_scalar("w_delay", w_delay, unit="1/s")
-    w_energy = positive_scalar("w_energy", w_energy, unit="1/J", allow_zero=True)
+    arrays = paper_arrays(macs, frames, frame_bits, rate, tx_power, f_local_max, kappa=kappa, rho=rho)
+    system = paper_system(f_edge_max, w_delay, w_energy)
+    n = arrays["macs"].shape[0]
     if method == "exhaustive" and n > EXHAUSTIVE_MAX_DEVICES:
         raise ValueError(
             f"method='exhaustive' visits 2**N choices and accepts at most {EXHAUSTIVE_MAX_DEVICES} devices; "
-            f"got {n}. Use method='greedy' for larger instances."
+            f"got {n}. Use method='auto' (exact on small instances, certified gap otherwise)."
         )
     seed_u64 = seed_value(seed)
     out = _core.solve_paper(
-        **arrays, f_edge_max=f_edge_max, w_delay=w_delay, w_energy=w_energy,
-        method=method, seed=seed_u64, threads=os.cpu_count() or 1,
+        **arrays, **system, method=method, seed=seed_u64, threads=os.cpu_count() or 1,
+        node_limit=AUTO_NODE_LIMIT, time_limit=AUTO_TIME_LIMIT,
     )
     return Schedule(
         offload=out["choice"] == 1, f_local=out["f_local"], f_edge=out["f_edge"],
         time_share=out["time_share"], delay=out["delay"], energy=out["energy"],
-        cost=out["cost"], method=method, w_delay=w_delay, w_energy=w_energy,
+        cost=out["cost"], method=method, lower_bound=min(out["lower_bound"], out["cost"]),
+        optimal=out["proven"], w_delay=system["w_delay"], w_energy=system["w_energy"],
     )
 
 
-def solve(scenario: Any, method: str = "greedy", seed: int | None = None) -> Schedule:
+def solve(scenario: Any, method: str = "auto", seed: int | None = None) -> Schedule:
     """Solve a :class:`edgesched.scenarios.Scenario` (for example ``scenarios.paper_default()``).
 
     The same core as :func:`solve_offloading`, called with the scenario's per-device arrays.

@@ -38,6 +38,10 @@ class Schedule:
         ``sum(w_delay * delay + w_energy * energy)``, the objective of eq. (8).
     method : str
         The method that produced the schedule.
+    lower_bound : float
+        A certified lower bound on the optimal cost of the instance: no schedule costs less.
+    optimal : bool
+        The method proved this schedule optimal (to a relative tolerance of 1e-9).
     w_delay, w_energy : float
         The weights the cost was computed with (1/s and 1/J).
     """
@@ -50,6 +54,8 @@ class Schedule:
     energy: np.ndarray
     cost: float
     method: str
+    lower_bound: float = field(default=float("-inf"))
+    optimal: bool = field(default=False)
     w_delay: float = field(default=0.5)
     w_energy: float = field(default=0.5)
 
@@ -57,6 +63,11 @@ class Schedule:
         for name in ("offload", "f_local", "f_edge", "time_share", "delay", "energy"):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
         object.__setattr__(self, "cost", float(self.cost))
+
+    @property
+    def gap(self) -> float:
+        """``(cost - lower_bound) / cost``: how far above the optimum this schedule can be, at most."""
+        return max(0.0, (self.cost - self.lower_bound) / self.cost)
 
     @property
     def n_devices(self) -> int:
@@ -78,7 +89,7 @@ class Schedule:
         return (
             f"{self.method:>10s}: cost {self.cost:.6g} ({self.cost / self.n_devices:.6g} per device), "
             f"mean delay {self.delay.mean():.4g} s, mean energy {self.energy.mean():.4g} J, "
-            f"offloaded {int(self.offload.sum())}/{self.n_devices}"
+            f"offloaded {int(self.offload.sum())}/{self.n_devices}, gap <= {self.gap:.2e}"
         )
 
     def table(self) -> str:

@@ -4,6 +4,7 @@
 #include "bindings.hpp"
 #include "options.hpp"
 #include "paper.hpp"
+#include "solvers.hpp"
 
 namespace edgesched {
 
@@ -14,7 +15,7 @@ py::dict solve_paper(const carray<double>& macs, const carray<double>& frames,
                      const carray<double>& tx_power, const carray<double>& f_local_max,
                      const carray<double>& kappa, const carray<double>& rho, double f_edge_max,
                      double w_delay, double w_energy, const std::string& method, std::uint64_t seed,
-                     unsigned threads) {
+                     unsigned threads, std::uint64_t node_limit, double time_limit) {
     const py::ssize_t N = macs.ndim() == 1 ? macs.shape(0) : -1;
     const PaperDevices d{view1d(macs, "macs"),
                          view1d(frames, "frames", N),
@@ -25,9 +26,6 @@ py::dict solve_paper(const carray<double>& macs, const carray<double>& frames,
                          view1d(kappa, "kappa", N),
                          view1d(rho, "rho", N)};
     const PaperSystem s{f_edge_max, w_delay, w_energy};
-    if (method != "greedy" && method != "exhaustive" && method != "local" && method != "edge" &&
-        method != "random")
-        throw std::invalid_argument("unknown method '" + method + "'");
 
     carray<std::int32_t> choice(N);
     carray<double> f_local(N), f_edge(N), time_share(N), delay(N), energy(N);
@@ -35,20 +33,14 @@ py::dict solve_paper(const carray<double>& macs, const carray<double>& frames,
     const PaperSchedule out{view1d_mut(f_local), view1d_mut(f_edge), view1d_mut(time_share),
                             view1d_mut(delay), view1d_mut(energy)};
     double cost = 0.0;
+    SearchResult result;
     {
         py::gil_scoped_release release;
         const PaperTable table = build_paper_table(d, s);
-        const OptionTable t = table.view();
-        if (method == "greedy")
-            paper_greedy(t, ch);
-        else if (method == "exhaustive")
-            exhaustive(t, ch, threads);
-        else if (method == "local")
-            fixed_choice(t, 0, ch);
-        else if (method == "edge")
-            fixed_choice(t, 1, ch);
-        else
-            random_choice(t, seed, ch);
+        SearchLimits limits;
+        limits.node_limit = node_limit;
+        limits.time_limit_s = time_limit;
+        result = solve_method(table.view(), method, ch, seed, limits, threads);
         cost = decode_paper(d, s, Span<const std::int32_t>(ch), out);
     }
     py::dict r;
@@ -59,6 +51,35 @@ py::dict solve_paper(const carray<double>& macs, const carray<double>& frames,
     r["delay"] = delay;
     r["energy"] = energy;
     r["cost"] = cost;
+    r["lower_bound"] = result.lower_bound;
+    r["proven"] = result.proven;
+    r["nodes"] = result.nodes;
+    return r;
+}
+
+template <class T>
+py::array_t<T> to_numpy(const std::vector<T>& v) {
+    return py::array_t<T>(static_cast<py::ssize_t>(v.size()), v.data());
+}
+
+py::dict paper_table(const carray<double>& macs, const carray<double>& frames, const carray<double>& frame_bits,
+                     const carray<double>& rate, const carray<double>& tx_power,
+                     const carray<double>& f_local_max, const carray<double>& kappa, const carray<double>& rho,
+                     double f_edge_max, double w_delay, double w_energy) {
+    const py::ssize_t N = macs.ndim() == 1 ? macs.shape(0) : -1;
+    const PaperDevices d{view1d(macs, "macs"),           view1d(frames, "frames", N),
+                         view1d(frame_bits, "frame_bits", N), view1d(rate, "rate", N),
+                         view1d(tx_power, "tx_power", N),   view1d(f_local_max, "f_local_max", N),
+                         view1d(kappa, "kappa", N),         view1d(rho, "rho", N)};
+    const PaperTable t = build_paper_table(d, PaperSystem{f_edge_max, w_delay, w_energy});
+    py::dict r;
+    r["option_ptr"] = to_numpy(t.option_ptr);
+    r["linear"] = to_numpy(t.linear);
+    r["server"] = to_numpy(t.server);
+    r["c"] = to_numpy(t.c);
+    r["w"] = to_numpy(t.w);
+    r["A"] = to_numpy(t.A);
+    r["B"] = to_numpy(t.B);
     return r;
 }
 
@@ -68,8 +89,13 @@ void bind_offloading(py::module_& m) {
     m.def("solve_paper", &solve_paper, py::arg("macs"), py::arg("frames"), py::arg("frame_bits"),
           py::arg("rate"), py::arg("tx_power"), py::arg("f_local_max"), py::arg("kappa"),
           py::arg("rho"), py::arg("f_edge_max"), py::arg("w_delay"), py::arg("w_energy"),
-          py::arg("method"), py::arg("seed"), py::arg("threads"),
+          py::arg("method"), py::arg("seed"), py::arg("threads"), py::arg("node_limit"),
+          py::arg("time_limit"),
           "Solve the paper's single-cell problem. Inputs must already be validated.");
+    m.def("paper_table", &paper_table, py::arg("macs"), py::arg("frames"), py::arg("frame_bits"),
+          py::arg("rate"), py::arg("tx_power"), py::arg("f_local_max"), py::arg("kappa"), py::arg("rho"),
+          py::arg("f_edge_max"), py::arg("w_delay"), py::arg("w_energy"),
+          "The paper's two-option table. Inputs must already be validated.");
     m.def("local_frequency", &local_frequency, py::arg("w_delay"), py::arg("w_energy"),
           py::arg("kappa"), py::arg("f_local_max"), "Theorem 1, eq. (13).");
 }

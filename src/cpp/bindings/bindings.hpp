@@ -30,5 +30,6 @@ Span<T> view1d_mut(carray<T>& a) {
 }
 
 void bind_offloading(py::module_& m);
+void bind_options(py::module_& m);
 
 }  // namespace edgesched

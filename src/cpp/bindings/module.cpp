@@ -6,4 +6,5 @@
 PYBIND11_MODULE(_core, m) {
     m.doc() = "edgesched solver core (C++17). Use the public API in edgesched, not this module.";
     edgesched::bind_offloading(m);
+    edgesched::bind_options(m);
 }

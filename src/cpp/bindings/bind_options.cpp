@@ -1,0 +1,76 @@
+// Binding of the general option model: a CSR option table in, the chosen options and bounds out.
+#include <algorithm>
+#include <string>
+
+#include "bindings.hpp"
+#include "options.hpp"
+#include "solvers.hpp"
+
+namespace edgesched {
+
+namespace {
+
+OptionTable table_view(const carray<std::int64_t>& option_ptr, const carray<double>& linear,
+                       const carray<std::int32_t>& server, const carray<double>& c, const carray<double>& w,
+                       const carray<double>& A, const carray<double>& B) {
+    const Span<const std::int64_t> ptr = view1d(option_ptr, "option_ptr");
+    if (ptr.size < 2) throw std::invalid_argument("option_ptr needs at least two entries");
+    const auto n_opt = static_cast<py::ssize_t>(ptr[ptr.size - 1]);
+    const Span<const double> a = view1d(A, "A");
+    return OptionTable{ptr,
+                       view1d(linear, "linear", n_opt),
+                       view1d(server, "server", n_opt),
+                       view1d(c, "c", n_opt),
+                       view1d(w, "w", n_opt),
+                       a,
+                       view1d(B, "B", static_cast<py::ssize_t>(a.size))};
+}
+
+py::dict solve_options(const carray<std::int64_t>& option_ptr, const carray<double>& linear,
+                       const carray<std::int32_t>& server, const carray<double>& c, const carray<double>& w,
+                       const carray<double>& A, const carray<double>& B, const std::string& method,
+                       const carray<std::int32_t>& start, std::uint64_t seed, unsigned threads,
+                       std::uint64_t node_limit, double time_limit) {
+    const OptionTable t = table_view(option_ptr, linear, server, c, w, A, B);
+    const auto N = static_cast<py::ssize_t>(t.n_devices());
+    const Span<const std::int32_t> st = view1d(start, "start", N);
+    carray<std::int32_t> choice(N);
+    const Span<std::int32_t> ch = view1d_mut(choice);
+    std::copy(st.begin(), st.end(), ch.begin());
+    SearchResult r;
+    {
+        py::gil_scoped_release release;
+        SearchLimits limits;
+        limits.node_limit = node_limit;
+        limits.time_limit_s = time_limit;
+        r = solve_method(t, method, ch, seed, limits, threads);
+    }
+    py::dict out;
+    out["choice"] = choice;
+    out["cost"] = r.cost;
+    out["lower_bound"] = r.lower_bound;
+    out["proven"] = r.proven;
+    out["nodes"] = r.nodes;
+    return out;
+}
+
+double table_cost(const carray<std::int64_t>& option_ptr, const carray<double>& linear,
+                  const carray<std::int32_t>& server, const carray<double>& c, const carray<double>& w,
+                  const carray<double>& A, const carray<double>& B, const carray<std::int32_t>& choice) {
+    const OptionTable t = table_view(option_ptr, linear, server, c, w, A, B);
+    return total_cost(t, view1d(choice, "choice", static_cast<py::ssize_t>(t.n_devices())));
+}
+
+}  // namespace
+
+void bind_options(py::module_& m) {
+    m.def("solve_options", &solve_options, py::arg("option_ptr"), py::arg("linear"), py::arg("server"),
+          py::arg("c"), py::arg("w"), py::arg("A"), py::arg("B"), py::arg("method"), py::arg("start"),
+          py::arg("seed"), py::arg("threads"), py::arg("node_limit"), py::arg("time_limit"),
+          "Solve an option table. Inputs must already be validated.");
+    m.def("table_cost", &table_cost, py::arg("option_ptr"), py::arg("linear"), py::arg("server"),
+          py::arg("c"), py::arg("w"), py::arg("A"), py::arg("B"), py::arg("choice"),
+          "Total cost of a choice (menu index per device).");
+}
+
+}  // namespace edgesched

@@ -1,0 +1,456 @@
+#include "solvers.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <stdexcept>
+
+namespace edgesched {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// Change of the total when one device moves from option a to option b (DESIGN.md §1: only the linear
+// term and the sums of the servers involved change).
+double move_delta(const OptionTable& t, const Loads& l, std::size_t a, std::size_t b) {
+    double d = t.linear[b] - t.linear[a];
+    const std::int32_t sa = t.server[a], sb = t.server[b];
+    auto quad = [&](std::int32_t s, double dc, double dw) {
+        const auto j = static_cast<std::size_t>(s);
+        return t.A[j] * dc * (2.0 * l.U[j] + dc) + t.B[j] * dw * (2.0 * l.V[j] + dw);
+    };
+    if (sa == sb) {
+        if (sa >= 0) d += quad(sa, t.c[b] - t.c[a], t.w[b] - t.w[a]);
+    } else {
+        if (sa >= 0) d += quad(sa, -t.c[a], -t.w[a]);
+        if (sb >= 0) d += quad(sb, t.c[b], t.w[b]);
+    }
+    return d;
+}
+
+void apply_move(const OptionTable& t, Loads& l, std::size_t a, std::size_t b) {
+    l.linear += t.linear[b] - t.linear[a];
+    if (t.server[a] >= 0) {
+        const auto j = static_cast<std::size_t>(t.server[a]);
+        l.U[j] -= t.c[a];
+        l.V[j] -= t.w[a];
+    }
+    if (t.server[b] >= 0) {
+        const auto j = static_cast<std::size_t>(t.server[b]);
+        l.U[j] += t.c[b];
+        l.V[j] += t.w[b];
+    }
+}
+
+// Linearised value of option o at the multipliers: linear_o + lambda_s c_o + mu_s w_o.
+double priced(const OptionTable& t, const DualState& d, std::size_t o) {
+    const std::int32_t s = t.server[o];
+    if (s < 0) return t.linear[o];
+    const auto j = static_cast<std::size_t>(s);
+    return t.linear[o] + d.lambda[j] * t.c[o] + d.mu[j] * t.w[o];
+}
+
+// Options device n may take: all of its menu, or the one it is fixed to.
+std::pair<std::size_t, std::size_t> allowed(const OptionTable& t, Span<const std::int32_t> fixed,
+                                            std::size_t n) {
+    if (fixed.size && fixed[n] >= 0) {
+        const std::size_t o = t.option(n, fixed[n]);
+        return {o, o + 1};
+    }
+    return {t.option(n, 0), t.option(n, 0) + t.n_options(n)};
+}
+
+double penalty(const OptionTable& t, const DualState& d) {
+    double p = 0.0;
+    for (std::size_t j = 0; j < t.n_servers(); ++j) {
+        if (t.A[j] > 0.0) p += d.lambda[j] * d.lambda[j] / (4.0 * t.A[j]);
+        if (t.B[j] > 0.0) p += d.mu[j] * d.mu[j] / (4.0 * t.B[j]);
+    }
+    return p;
+}
+
+double dual_value(const OptionTable& t, Span<const std::int32_t> fixed, const DualState& d) {
+    double g = 0.0;
+    for (std::size_t n = 0; n < t.n_devices(); ++n) {
+        const auto [lo, hi] = allowed(t, fixed, n);
+        double best = kInf;
+        for (std::size_t o = lo; o < hi; ++o) best = std::min(best, priced(t, d, o));
+        g += best;
+    }
+    return g - penalty(t, d);
+}
+
+// Maximise g over (lambda_j, mu_j) with the other servers' multipliers held: nested bisection on the
+// supergradients  sum_n c_active(n) - lambda/(2A)  and  sum_n w_active(n) - mu/(2B).
+void optimise_server(const OptionTable& t, Span<const std::int32_t> fixed, DualState& d, std::size_t j,
+                     int steps, std::vector<double>& rest, std::vector<std::size_t>& on_j_ptr,
+                     std::vector<std::size_t>& on_j) {
+    const std::size_t N = t.n_devices();
+    // Per device: the best price among allowed options not on server j, and its options on j.
+    on_j.clear();
+    on_j_ptr.assign(N + 1, 0);
+    double c_max = 0.0, w_max = 0.0;
+    for (std::size_t n = 0; n < N; ++n) {
+        const auto [lo, hi] = allowed(t, fixed, n);
+        double r = kInf, cm = 0.0, wm = 0.0;
+        for (std::size_t o = lo; o < hi; ++o) {
+            if (t.server[o] == static_cast<std::int32_t>(j)) {
+                on_j.push_back(o);
+                cm = std::max(cm, t.c[o]);
+                wm = std::max(wm, t.w[o]);
+            } else {
+                r = std::min(r, priced(t, d, o));
+            }
+        }
+        rest[n] = r;
+        on_j_ptr[n + 1] = on_j.size();
+        c_max += cm;
+        w_max += wm;
+    }
+    // Sum over devices of the active option's c and w at (lam, mu); ties go to the option off server j
+    // (or the first on it), which only picks one supergradient among several.
+    auto active_sums = [&](double lam, double mu, double& sc, double& sw) {
+        sc = 0.0;
+        sw = 0.0;
+        for (std::size_t n = 0; n < N; ++n) {
+            double best = rest[n], bc = 0.0, bw = 0.0;
+            for (std::size_t i = on_j_ptr[n]; i < on_j_ptr[n + 1]; ++i) {
+                const std::size_t o = on_j[i];
+                const double v = t.linear[o] + lam * t.c[o] + mu * t.w[o];
+                if (v < best) {
+                    best = v;
+                    bc = t.c[o];
+                    bw = t.w[o];
+                }
+            }
+            sc += bc;
+            sw += bw;
+        }
+    };
+    const double A = t.A[j], B = t.B[j];
+    auto best_lambda = [&](double mu) {
+        if (!(A > 0.0)) return 0.0;
+        double lo = 0.0, hi = 2.0 * A * c_max;
+        for (int it = 0; it < steps; ++it) {
+            const double mid = 0.5 * (lo + hi);
+            double sc, sw;
+            active_sums(mid, mu, sc, sw);
+            (sc - mid / (2.0 * A) > 0.0 ? lo : hi) = mid;
+        }
+        return 0.5 * (lo + hi);
+    };
+    double mu = 0.0;
+    if (B > 0.0) {
+        double lo = 0.0, hi = 2.0 * B * w_max;
+        for (int it = 0; it < steps; ++it) {
+            const double mid = 0.5 * (lo + hi);
+            const double lam = best_lambda(mid);
+            double sc, sw;
+            active_sums(lam, mid, sc, sw);
+            (sw - mid / (2.0 * B) > 0.0 ? lo : hi) = mid;
+        }
+        mu = 0.5 * (lo + hi);
+    }
+    d.mu[j] = mu;
+    d.lambda[j] = best_lambda(mu);
+}
+
+}  // namespace
+
+std::size_t descent(const OptionTable& t, Span<std::int32_t> choice, std::size_t max_moves) {
+    const std::size_t N = t.n_devices();
+    Loads l = compute_loads(t, Span<const std::int32_t>(choice));
+    std::size_t moves = 0;
+    while (moves < max_moves) {
+        // An improvement must beat rounding noise on the total, or descent could cycle on ties.
+        const double tol = 1e-13 * std::abs(l.total(t));
+        double best = -tol;
+        std::size_t bn = N;
+        std::int32_t bk = -1;
+        for (std::size_t n = 0; n < N; ++n) {
+            const std::size_t a = t.option(n, choice[n]);
+            const auto K = static_cast<std::int32_t>(t.n_options(n));
+            for (std::int32_t k = 0; k < K; ++k) {
+                if (k == choice[n]) continue;
+                const double d = move_delta(t, l, a, t.option(n, k));
+                if (d < best) {
+                    best = d;
+                    bn = n;
+                    bk = k;
+                }
+            }
+        }
+        if (bn == N) break;
+        apply_move(t, l, t.option(bn, choice[bn]), t.option(bn, bk));
+        choice[bn] = bk;
+        ++moves;
+    }
+    return moves;
+}
+
+double dual_bound(const OptionTable& t, Span<const std::int32_t> fixed, DualState& dual, int sweeps,
+                  int bisection_steps) {
+    const std::size_t S = t.n_servers();
+    if (dual.lambda.size() != S) dual.lambda.assign(S, 0.0);
+    if (dual.mu.size() != S) dual.mu.assign(S, 0.0);
+    std::vector<double> rest(t.n_devices());
+    std::vector<std::size_t> on_j_ptr, on_j;
+    on_j.reserve(t.linear.size);
+    // With one server the block is the whole problem and one sweep is exact; with several, block
+    // coordinate ascent improves g monotonically but may stop short of its maximum (the bound stays valid).
+    const int n_sweeps = S <= 1 ? 1 : sweeps;
+    double g = dual_value(t, fixed, dual);
+    for (int s = 0; s < n_sweeps; ++s) {
+        for (std::size_t j = 0; j < S; ++j) {
+            const double lam = dual.lambda[j], mu = dual.mu[j];
+            optimise_server(t, fixed, dual, j, bisection_steps, rest, on_j_ptr, on_j);
+            const double g_new = dual_value(t, fixed, dual);
+            if (g_new < g) {  // bisection landed off the maximum by rounding: keep the better point
+                dual.lambda[j] = lam;
+                dual.mu[j] = mu;
+            } else {
+                g = g_new;
+            }
+        }
+    }
+    return g;
+}
+
+void dual_rounding(const OptionTable& t, const DualState& dual, Span<std::int32_t> choice) {
+    for (std::size_t n = 0; n < t.n_devices(); ++n) {
+        double best = kInf;
+        const auto K = static_cast<std::int32_t>(t.n_options(n));
+        for (std::int32_t k = 0; k < K; ++k) {
+            const double v = priced(t, dual, t.option(n, k));
+            if (v < best) {
+                best = v;
+                choice[n] = k;
+            }
+        }
+    }
+}
+
+namespace {
+
+class BranchAndBound {
+public:
+    BranchAndBound(const OptionTable& t, Span<std::int32_t> best, const SearchLimits& lim)
+        : t_(t), best_(best), lim_(lim), fixed_(t.n_devices(), -1), trial_(t.n_devices()),
+          start_(std::chrono::steady_clock::now()) {
+        incumbent_ = total_cost(t, Span<const std::int32_t>(best));
+    }
+
+    SearchResult run() {
+        const std::size_t N = t_.n_devices();
+        DualState root;
+        const double root_bound = dual_bound(t_, {}, root, 4, kSteps);
+        // Branch first on the devices whose two best options are closest in linearised price: those
+        // the bound is least sure about.
+        std::vector<double> regret(N, kInf);
+        for (std::size_t n = 0; n < N; ++n) {
+            if (t_.n_options(n) < 2) continue;
+            double b1 = kInf, b2 = kInf;
+            for (std::size_t o = t_.option(n, 0); o < t_.option(n, 0) + t_.n_options(n); ++o) {
+                const double v = priced(t_, root, o);
+                if (v < b1) {
+                    b2 = b1;
+                    b1 = v;
+                } else if (v < b2) {
+                    b2 = v;
+                }
+            }
+            regret[n] = b2 - b1;
+            order_.push_back(n);
+        }
+        std::stable_sort(order_.begin(), order_.end(),
+                         [&](std::size_t a, std::size_t b) { return regret[a] < regret[b]; });
+        for (std::size_t n = 0; n < N; ++n)
+            if (t_.n_options(n) == 1) fixed_[n] = 0;
+        pruned_min_ = kInf;
+        visit(0, root);
+        SearchResult r;
+        r.cost = incumbent_;
+        r.nodes = nodes_;
+        r.proven = !stopped_;
+        r.lower_bound = r.proven ? std::min(incumbent_, pruned_min_) : std::min(root_bound, incumbent_);
+        r.lower_bound = std::max(r.lower_bound, std::min(root_bound, incumbent_));
+        return r;
+    }
+
+private:
+    static constexpr int kSteps = 48;
+
+    bool out_of_budget() {
+        if (stopped_) return true;
+        if (nodes_ >= lim_.node_limit) stopped_ = true;
+        if ((nodes_ & 63u) == 0) {
+            const std::chrono::duration<double> el = std::chrono::steady_clock::now() - start_;
+            if (el.count() > lim_.time_limit_s) stopped_ = true;
+        }
+        return stopped_;
+    }
+
+    void consider(Span<const std::int32_t> choice) {
+        const double c = total_cost(t_, choice);
+        if (c < incumbent_) {
+            incumbent_ = c;
+            std::copy(choice.begin(), choice.end(), best_.begin());
+        }
+    }
+
+    void visit(std::size_t depth, DualState dual) {
+        if (out_of_budget()) return;
+        ++nodes_;
+        const Span<const std::int32_t> fixed(fixed_.data(), fixed_.size());
+        if (depth == order_.size()) {  // every device fixed: a leaf
+            consider(fixed);
+            pruned_min_ = std::min(pruned_min_, total_cost(t_, fixed));
+            return;
+        }
+        const double bound = dual_bound(t_, fixed, dual, 2, kSteps);
+        if (bound >= incumbent_ - lim_.rel_tol * std::abs(incumbent_)) {
+            pruned_min_ = std::min(pruned_min_, bound);
+            return;
+        }
+        // A cheap primal: round the node's relaxation (fixed devices keep their option).
+        for (std::size_t n = 0; n < t_.n_devices(); ++n) trial_[n] = fixed_[n];
+        {
+            std::vector<std::int32_t>& tr = trial_;
+            for (std::size_t n = 0; n < t_.n_devices(); ++n) {
+                if (tr[n] >= 0) continue;
+                double best = kInf;
+                for (std::int32_t k = 0; k < static_cast<std::int32_t>(t_.n_options(n)); ++k) {
+                    const double v = priced(t_, dual, t_.option(n, k));
+                    if (v < best) {
+                        best = v;
+                        tr[n] = k;
+                    }
+                }
+            }
+            consider(Span<const std::int32_t>(tr.data(), tr.size()));
+        }
+        const std::size_t n = order_[depth];
+        const auto K = static_cast<std::int32_t>(t_.n_options(n));
+        std::vector<std::pair<double, std::int32_t>> kids;
+        kids.reserve(static_cast<std::size_t>(K));
+        for (std::int32_t k = 0; k < K; ++k) kids.emplace_back(priced(t_, dual, t_.option(n, k)), k);
+        std::sort(kids.begin(), kids.end());
+        for (const auto& [price, k] : kids) {
+            fixed_[n] = k;
+            visit(depth + 1, dual);
+            if (stopped_) break;
+        }
+        fixed_[n] = -1;
+    }
+
+    const OptionTable& t_;
+    Span<std::int32_t> best_;
+    SearchLimits lim_;
+    std::vector<std::int32_t> fixed_, trial_;
+    std::vector<std::size_t> order_;
+    std::chrono::steady_clock::time_point start_;
+    double incumbent_ = kInf, pruned_min_ = kInf;
+    std::uint64_t nodes_ = 0;
+    bool stopped_ = false;
+};
+
+}  // namespace
+
+SearchResult branch_and_bound(const OptionTable& t, Span<std::int32_t> choice, const SearchLimits& limits) {
+    return BranchAndBound(t, choice, limits).run();
+}
+
+bool is_paper_table(const OptionTable& t) {
+    for (std::size_t n = 0; n < t.n_devices(); ++n) {
+        if (t.n_options(n) != 2) return false;
+        if (t.server[t.option(n, 0)] >= 0 || t.server[t.option(n, 1)] < 0) return false;
+    }
+    return true;
+}
+
+namespace {
+// Largest search space the default solver enumerates outright (about 0.1 s on one core).
+constexpr std::uint64_t kAutoExhaustiveLimit = std::uint64_t{1} << 22;
+}  // namespace
+
+SearchResult solve_auto(const OptionTable& t, Span<std::int32_t> choice, const SearchLimits& limits,
+                        unsigned threads) {
+    const std::size_t N = t.n_devices();
+    const std::size_t max_moves = std::numeric_limits<std::size_t>::max();
+    DualState dual;
+    const double root_bound = dual_bound(t, {}, dual, 4, 52);
+
+    std::vector<std::int32_t> cand(N);
+    const Span<std::int32_t> cs(cand.data(), N);
+    dual_rounding(t, dual, choice);
+    descent(t, choice, max_moves);
+    double best = total_cost(t, Span<const std::int32_t>(choice));
+    if (is_paper_table(t)) {
+        paper_greedy(t, cs);
+        descent(t, cs, max_moves);
+        const double c = total_cost(t, Span<const std::int32_t>(cs));
+        if (c < best) {
+            best = c;
+            std::copy(cand.begin(), cand.end(), choice.begin());
+        }
+    }
+    SearchResult r;
+    r.cost = best;
+    r.lower_bound = std::min(root_bound, best);
+    if (search_space_size(t) <= kAutoExhaustiveLimit) {
+        r.cost = exhaustive(t, choice, threads);
+        r.lower_bound = r.cost;
+        r.proven = true;
+        return r;
+    }
+    if (limits.node_limit > 0 && limits.time_limit_s > 0.0) {
+        const SearchResult b = branch_and_bound(t, choice, limits);
+        r.cost = b.cost;
+        r.lower_bound = std::max(r.lower_bound, b.lower_bound);
+        r.proven = b.proven;
+        r.nodes = b.nodes;
+    }
+    return r;
+}
+
+SearchResult solve_method(const OptionTable& t, const std::string& method, Span<std::int32_t> choice,
+                          std::uint64_t seed, const SearchLimits& limits, unsigned threads) {
+    if (method == "auto") return solve_auto(t, choice, limits, threads);
+    SearchResult r;
+    if (method == "exhaustive") {
+        r.cost = exhaustive(t, choice, threads);
+        r.lower_bound = r.cost;
+        r.proven = true;
+        return r;
+    }
+    DualState dual;
+    const double bound = dual_bound(t, {}, dual, 4, 52);
+    if (method == "greedy") {
+        if (!is_paper_table(t))
+            throw std::invalid_argument(
+                "method 'greedy' needs two options per device: option 0 without a server, option 1 on one");
+        paper_greedy(t, choice);
+    } else if (method == "descent") {
+        descent(t, choice, std::numeric_limits<std::size_t>::max());  // from the caller's start
+    } else if (method == "bnb") {
+        dual_rounding(t, dual, choice);
+        descent(t, choice, std::numeric_limits<std::size_t>::max());
+        return branch_and_bound(t, choice, limits);
+    } else if (method == "local") {
+        fixed_choice(t, 0, choice);
+    } else if (method == "edge") {
+        fixed_choice(t, 1, choice);
+    } else if (method == "random") {
+        random_choice(t, seed, choice);
+    } else {
+        throw std::invalid_argument("unknown method '" + method + "'");
+    }
+    r.cost = total_cost(t, Span<const std::int32_t>(choice));
+    r.lower_bound = std::min(bound, r.cost);
+    return r;
+}
+
+}  // namespace edgesched

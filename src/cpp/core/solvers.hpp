@@ -1,0 +1,67 @@
+// Solvers beyond the paper on the option model: descent, the relaxation lower bound, branch-and-bound,
+// and `auto`, which combines them. See DESIGN.md §2.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "options.hpp"
+
+namespace edgesched {
+
+// Best-improvement descent: apply the single-device change that lowers the total most, until none does
+// (or `max_moves` changes were made). O(1) per candidate change. Returns the number of changes.
+std::size_t descent(const OptionTable& t, Span<std::int32_t> choice, std::size_t max_moves);
+
+// Lower bound from the Lagrangian dual of the convex relaxation (DESIGN.md §1-2). For any multipliers
+// lambda_j, mu_j (one pair per server), since A U^2 >= lambda U - lambda^2 / (4A) for every real lambda:
+//
+//   total(choice) >= g(lambda, mu) = sum_n min_o (linear_o + lambda_s(o) c_o + mu_s(o) w_o)
+//                                    - sum_j (lambda_j^2 / (4 A_j) + mu_j^2 / (4 B_j)).
+//
+// g is concave; its maximum equals the optimum of the convex relaxation (each device mixing its options).
+// `fixed[n] >= 0` restricts device n to that menu index (used by branch-and-bound); pass an empty span for
+// none. The multipliers are improved in place (block coordinate ascent over servers, each block solved
+// exactly by nested bisection on the supergradient; one block, the paper's case, is solved exactly).
+struct DualState {
+    std::vector<double> lambda, mu;
+};
+double dual_bound(const OptionTable& t, Span<const std::int32_t> fixed, DualState& dual, int sweeps,
+                  int bisection_steps);
+
+// Choice minimising the linearised objective at the multipliers (relaxation rounding).
+void dual_rounding(const OptionTable& t, const DualState& dual, Span<std::int32_t> choice);
+
+struct SearchLimits {
+    std::uint64_t node_limit = 200000;
+    double time_limit_s = 1.0;
+    double rel_tol = 1e-9;  // a node is pruned when its bound is within this of the incumbent
+};
+
+struct SearchResult {
+    double cost = 0.0;         // cost of `choice`
+    double lower_bound = 0.0;  // certified: no choice costs less
+    bool proven = false;       // the search finished: `choice` is optimal to rel_tol
+    std::uint64_t nodes = 0;
+};
+
+// Depth-first branch-and-bound on the dual bound. `choice` holds an incumbent on entry (its cost is the
+// initial upper bound) and the best choice found on exit.
+SearchResult branch_and_bound(const OptionTable& t, Span<std::int32_t> choice, const SearchLimits& limits);
+
+// Does the paper's greedy apply (every device has two options: 0 without a server, 1 on a server)?
+bool is_paper_table(const OptionTable& t);
+
+// The default solver: the paper's greedy (where it applies) and the relaxation rounding, each improved by
+// descent; then an exact search when the instance is small enough (exhaustive, or branch-and-bound within
+// its limits). Never worse than `greedy`.
+SearchResult solve_auto(const OptionTable& t, Span<std::int32_t> choice, const SearchLimits& limits,
+                        unsigned threads);
+
+// One entry point for every method by name ("auto", "greedy", "descent", "exhaustive", "bnb", "local",
+// "edge", "random"). Fills `choice`; returns its cost and a certified lower bound.
+SearchResult solve_method(const OptionTable& t, const std::string& method, Span<std::int32_t> choice,
+                          std::uint64_t seed, const SearchLimits& limits, unsigned threads);
+
+}  // namespace edgesched

@@ -1,0 +1,169 @@
+"""The option model: table validation, every solver against brute force, bounds, and the paper's table."""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from edgesched import OptionTable, paper_table, reference, solve_offloading, solve_options
+
+from .strategies import paper_instances
+
+REL = 1e-9
+
+
+@st.composite
+def option_tables(draw, max_devices: int = 7, max_options: int = 4, max_servers: int = 3):
+    """Random tables: each device has 1..max_options options on random servers (or none)."""
+    n = draw(st.integers(1, max_devices))
+    s = draw(st.integers(1, max_servers))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    menus = []
+    for _ in range(n):
+        k = int(rng.integers(1, max_options + 1))
+        menu = []
+        for _ in range(k):
+            server = int(rng.integers(-1, s))
+            c, w = (0.0, 0.0) if server < 0 else (float(rng.uniform(0, 3)), float(rng.uniform(0, 3)))
+            menu.append((float(rng.uniform(-1, 5)), server, c, w))
+        menus.append(menu)
+    return OptionTable.from_menus(menus, A=rng.uniform(0.05, 1.0, s), B=rng.uniform(0.05, 1.0, s))
+
+
+def brute_force(table: OptionTable) -> float:
+    return min(table.cost(np.array(ch, np.int32)) for ch in itertools.product(*map(range, table.n_options)))
+
+
+def paper_table_of(kw):
+    return paper_table(**kw)
+
+
+@given(table=option_tables())
+def test_exhaustive_and_bnb_find_the_optimum(table):
+    best = brute_force(table)
+    for method in ("exhaustive", "bnb", "auto"):
+        r = solve_options(table, method)
+        assert r.cost == pytest.approx(best, rel=REL, abs=1e-12), method
+        assert r.cost == pytest.approx(table.cost(r.choice), rel=1e-12, abs=1e-12)
+        assert r.optimal, method
+        assert r.lower_bound <= best + REL * abs(best) + 1e-12
+
+
+@given(table=option_tables(max_devices=9), method=st.sampled_from(["descent", "random", "local"]))
+def test_lower_bound_is_valid_for_every_method(table, method):
+    best = brute_force(table)
+    if method == "local":
+        r = solve_options(table, method)
+    else:
+        r = solve_options(table, method, seed=3)
+    assert r.lower_bound <= best + REL * abs(best) + 1e-12
+    assert r.cost >= best - REL * abs(best) - 1e-12
+    assert 0.0 <= r.gap
+
+
+@given(table=option_tables(max_devices=9), data=st.data())
+def test_descent_ends_in_a_local_minimum(table, data):
+    start = np.array([data.draw(st.integers(0, k - 1)) for k in table.n_options], np.int32)
+    r = solve_options(table, "descent", start=start)
+    assert r.cost <= table.cost(start) + 1e-12
+    for n, k in enumerate(table.n_options):
+        for j in range(k):
+            other = r.choice.copy()
+            other[n] = j
+            assert table.cost(other) >= r.cost - 1e-9 * abs(r.cost) - 1e-12
+
+
+@given(kw=paper_instances(1, 9))
+def test_paper_table_is_the_paper_model(kw):
+    table = paper_table(**kw)
+    n = table.n_devices
+    rng = np.random.default_rng(n)
+    for _ in range(3):
+        off = rng.random(n) < 0.5
+        ref = reference.evaluate(list(off), **kw)
+        assert table.cost(off.astype(np.int32)) == pytest.approx(ref.cost, rel=1e-12)
+
+
+@settings(max_examples=40)
+@given(kw=paper_instances(1, 40))
+def test_auto_never_worse_than_greedy_and_bound_valid(kw):
+    greedy = solve_offloading(**kw, method="greedy")
+    auto = solve_offloading(**kw, method="auto")
+    assert auto.cost <= greedy.cost
+    assert auto.lower_bound <= auto.cost
+    assert greedy.lower_bound <= greedy.cost
+    if auto.n_devices <= 12:
+        best = solve_offloading(**kw, method="exhaustive")
+        assert auto.lower_bound <= best.cost * (1 + REL)
+        assert greedy.lower_bound <= best.cost * (1 + REL)
+        assert auto.optimal and auto.cost == pytest.approx(best.cost, rel=REL)
+        assert best.gap < 1e-12 and best.optimal
+
+
+def test_auto_beats_greedy_on_heterogeneous_devices():
+    from edgesched import scenarios
+
+    sc = scenarios.heterogeneous(60, 1)
+    greedy = solve_offloading(**sc.solver_kwargs(), method="greedy")
+    auto = solve_offloading(**sc.solver_kwargs(), method="auto")
+    assert auto.cost < greedy.cost * (1 - 1e-3)  # the paper's policy is 1% above here
+    assert auto.optimal and auto.gap < 1e-8
+
+
+def test_greedy_on_a_table_equals_solve_offloading():
+    kw = dict(macs=[30e9, 20e9, 25e9], frames=[12, 9, 10], frame_bits=301056, rate=[1e7, 4e7, 2e6],
+              tx_power=0.2, f_local_max=1.8e9, f_edge_max=5e9)
+    table = paper_table(**kw)
+    r = solve_options(table, "greedy")
+    np.testing.assert_array_equal(r.choice == 1, solve_offloading(**kw).offload)
+    assert r.cost == pytest.approx(solve_offloading(**kw).cost, rel=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------- validation
+
+def good_table(**changes):
+    base = dict(option_ptr=[0, 2, 3], linear=[1.0, 0.5, 2.0], server=[-1, 0, 0], c=[0.0, 1.0, 2.0],
+                w=[0.0, 1.0, 1.0], A=[0.1], B=[0.2])
+    base.update(changes)
+    return OptionTable(**{k: np.asarray(v) for k, v in base.items()})
+
+
+@pytest.mark.parametrize("changes, message", [
+    (dict(option_ptr=[1, 2, 3]), r"option_ptr\[0\] is 1"),
+    (dict(option_ptr=[0, 2, 2]), "device 1 has no option"),
+    (dict(linear=[1.0, np.nan, 2.0]), r"linear\[1\] is nan"),
+    (dict(c=[0.0, -1.0, 2.0]), r"c\[1\] is -1.0; c must be >= 0"),
+    (dict(w=[0.0, 1.0]), "w has 2 entries, expected 3"),
+    (dict(server=[-1, 0, 1]), r"server\[2\] is 1"),
+    (dict(server=[-1, -1, 0]), "option 1 uses no server"),
+    (dict(A=[-0.1]), r"A\[0\] is -0.1"),
+    (dict(B=[0.1, 0.2]), "B has 2 entries, expected 1"),
+    (dict(linear=["a", "b", "c"]), "linear must be an array of real numbers"),
+    (dict(server=[-1.5, 0, 0]), "server must be an array of integers"),
+])
+def test_table_validation(changes, message):
+    with pytest.raises(ValueError, match=message):
+        good_table(**changes)
+
+
+def test_solve_options_validation():
+    t = good_table()
+    with pytest.raises(ValueError, match="method is 'fastest'"):
+        solve_options(t, "fastest")
+    with pytest.raises(ValueError, match=r"choice\[1\] is 1"):
+        solve_options(t, "descent", start=[0, 1])
+    with pytest.raises(ValueError, match="device 1 has 1 option"):
+        solve_options(t, "edge")
+    with pytest.raises(ValueError, match="table must be an OptionTable"):
+        solve_options({"linear": [1.0]})  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="time_limit"):
+        solve_options(t, "bnb", time_limit=-1.0)
+    big = OptionTable.from_menus([[(0.0, -1, 0.0, 0.0), (1.0, 0, 1.0, 1.0)]] * 31, A=[1.0], B=[1.0])
+    with pytest.raises(ValueError, match="at most 2\\*\\*30"):
+        solve_options(big, "exhaustive")
+    with pytest.raises(ValueError, match="method 'greedy' needs two options"):
+        solve_options(good_table(option_ptr=[0, 1, 3], server=[-1, -1, 0], c=[0, 0, 2.0], w=[0, 0, 1.0]),
+                      "greedy")
