@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <limits>
 #include <thread>
 
@@ -38,23 +39,59 @@ std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
     // Sec. IV-C: start with every device offloaded (N_1 = all devices).
     for (std::size_t n = 0; n < N; ++n) choice[n] = 1;
     Loads l = compute_loads(t, Span<const std::int32_t>(choice));
+
+    // The argmax below need not look at every device: devices are grouped in blocks, and a block whose
+    // upper bound on the score cannot beat the best score found so far is skipped. The bound uses the
+    // largest intercept, c and w of the block's offloaded devices; the scores it admits are computed
+    // exactly as a full scan would, so the sequence of choices is the paper's.
+    const std::size_t bs = std::max<std::size_t>(32, static_cast<std::size_t>(std::sqrt(double(N))));
+    const std::size_t n_blocks = (N + bs - 1) / bs;
+    std::vector<double> b_icpt(n_blocks), b_c(n_blocks), b_w(n_blocks), b_mag(n_blocks);
+    auto refresh = [&](std::size_t b) {
+        double icpt = -std::numeric_limits<double>::infinity(), cm = 0.0, wm = 0.0, mag = 0.0;
+        for (std::size_t n = b * bs; n < std::min(N, (b + 1) * bs); ++n) {
+            if (choice[n] != 1) continue;
+            const std::size_t o0 = t.option(n, 0), o1 = t.option(n, 1);
+            icpt = std::max(icpt, t.linear[o1] - t.linear[o0]);
+            cm = std::max(cm, t.c[o1]);
+            wm = std::max(wm, t.w[o1]);
+            mag = std::max(mag, std::abs(t.linear[o1]) + std::abs(t.linear[o0]));
+        }
+        b_icpt[b] = icpt;
+        b_c[b] = cm;
+        b_w[b] = wm;
+        b_mag[b] = mag;
+    };
+    for (std::size_t b = 0; b < n_blocks; ++b) refresh(b);
+
     std::size_t moved = 0;
     for (;;) {
+        double AU = 0.0, BV = 0.0;  // the largest server prices A_j U_j and B_j V_j
+        for (std::size_t j = 0; j < t.n_servers(); ++j) {
+            AU = std::max(AU, t.A[j] * l.U[j]);
+            BV = std::max(BV, t.B[j] * l.V[j]);
+        }
         // k = argmax over offloaded devices of F_{1,n} - F_{0,n}; ties go to the lowest index.
         std::size_t k = N;
         double best = -std::numeric_limits<double>::infinity();
         double best_f1 = 0.0;
-        for (std::size_t n = 0; n < N; ++n) {
-            if (choice[n] != 1) continue;
-            const std::size_t o0 = t.option(n, 0), o1 = t.option(n, 1);
-            const auto j = static_cast<std::size_t>(t.server[o1]);
-            // eq. (11) under Theorem 2: the device's own edge cost b2*p*M*d/R + (b1/F)*c_n*U + b1*w_n*V.
-            const double f1 = t.linear[o1] + t.A[j] * t.c[o1] * l.U[j] + t.B[j] * t.w[o1] * l.V[j];
-            const double score = f1 - t.linear[o0];  // eq. (10): F_{0,n} = linear of the local option
-            if (k == N || score > best) {
-                k = n;
-                best = score;
-                best_f1 = f1;
+        for (std::size_t b = 0; b < n_blocks; ++b) {
+            if (b_icpt[b] == -std::numeric_limits<double>::infinity()) continue;  // nobody offloaded
+            const double shared = AU * b_c[b] + BV * b_w[b];
+            const double bound = b_icpt[b] + shared + 1e-12 * (b_mag[b] + shared);
+            if (k != N && bound <= best) continue;  // later blocks win only with a strictly larger score
+            for (std::size_t n = b * bs; n < std::min(N, (b + 1) * bs); ++n) {
+                if (choice[n] != 1) continue;
+                const std::size_t o0 = t.option(n, 0), o1 = t.option(n, 1);
+                const auto j = static_cast<std::size_t>(t.server[o1]);
+                // eq. (11) under Theorem 2: the device's own edge cost b2*p*M*d/R + (b1/F)*c_n*U + b1*w_n*V.
+                const double f1 = t.linear[o1] + t.A[j] * t.c[o1] * l.U[j] + t.B[j] * t.w[o1] * l.V[j];
+                const double score = f1 - t.linear[o0];  // eq. (10): F_{0,n} = linear of the local option
+                if (k == N || score > best) {
+                    k = n;
+                    best = score;
+                    best_f1 = f1;
+                }
             }
         }
         if (k == N) break;  // every device is local
@@ -68,6 +105,7 @@ std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
         choice[k] = 0;
         l.U[j] -= t.c[o1];
         l.V[j] -= t.w[o1];
+        refresh(k / bs);
         ++moved;
     }
     return moved;
