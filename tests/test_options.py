@@ -167,3 +167,28 @@ def test_solve_options_validation():
     with pytest.raises(ValueError, match="method 'greedy' needs two options"):
         solve_options(good_table(option_ptr=[0, 1, 3], server=[-1, -1, 0], c=[0, 0, 2.0], w=[0, 0, 1.0]),
                       "greedy")
+
+
+@settings(max_examples=30)
+@given(kw=paper_instances(2, 25))
+def test_bound_of_one_server_is_the_relaxation_optimum(kw):
+    # With one server the dual is maximised exactly: its value is the optimum of the convex relaxation
+    # (each device mixing local and edge), found here independently by L-BFGS-B over x in [0, 1]^N.
+    from scipy.optimize import minimize
+
+    t = paper_table(**kw)
+    L, e, c, w, A, B = t.linear[0::2], t.linear[1::2], t.c[1::2], t.w[1::2], t.A[0], t.B[0]
+    cs, ws = c / c.max(), w / w.max()  # scaled for the optimiser
+    a_, b_ = A * c.max() ** 2, B * w.max() ** 2
+
+    def f(x):
+        return L.sum() + (e - L) @ x + a_ * (cs @ x) ** 2 + b_ * (ws @ x) ** 2
+
+    def grad(x):
+        return (e - L) + 2 * a_ * (cs @ x) * cs + 2 * b_ * (ws @ x) * ws
+
+    relaxed = min(minimize(f, np.full(t.n_devices, s), jac=grad, bounds=[(0, 1)] * t.n_devices,
+                           method="L-BFGS-B", options=dict(ftol=1e-15, gtol=1e-13)).fun for s in (0.0, 0.5, 1.0))
+    bound = solve_options(t, "greedy").lower_bound
+    assert bound <= relaxed * (1 + 1e-9)
+    assert bound == pytest.approx(relaxed, rel=1e-7)

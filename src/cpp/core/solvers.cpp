@@ -134,31 +134,45 @@ void optimise_server(const OptionTable& t, Span<const std::int32_t> fixed, DualS
         }
     };
     const double A = t.A[j], B = t.B[j];
-    auto best_lambda = [&](double mu) {
-        if (!(A > 0.0)) return 0.0;
-        double lo = 0.0, hi = 2.0 * A * c_max;
+    // The inner maximiser lambda*(mu) often sits on a kink (a device indifferent between options, i.e.
+    // fractional in the relaxation). The supergradient of max_lambda g in mu is then the w-sum of the
+    // convex combination of the active sets on both sides of the kink that zeroes the lambda-gradient;
+    // using either side alone can send the outer bisection the wrong way.
+    struct Inner {
+        double lambda, w_sum;
+    };
+    auto best_lambda = [&](double mu) -> Inner {
+        double sc_lo, sw_lo, sc_hi, sw_hi;
+        double lo = 0.0, hi = A > 0.0 ? 2.0 * A * c_max : 0.0;
+        active_sums(lo, mu, sc_lo, sw_lo);
+        if (!(A > 0.0)) return {0.0, sw_lo};
+        active_sums(hi, mu, sc_hi, sw_hi);
         for (int it = 0; it < steps; ++it) {
             const double mid = 0.5 * (lo + hi);
             double sc, sw;
             active_sums(mid, mu, sc, sw);
-            (sc - mid / (2.0 * A) > 0.0 ? lo : hi) = mid;
+            if (sc - mid / (2.0 * A) > 0.0) {
+                lo = mid, sc_lo = sc, sw_lo = sw;
+            } else {
+                hi = mid, sc_hi = sc, sw_hi = sw;
+            }
         }
-        return 0.5 * (lo + hi);
+        const double lam = 0.5 * (lo + hi);
+        const double g_lo = sc_lo - lam / (2.0 * A), g_hi = sc_hi - lam / (2.0 * A);
+        const double theta = g_lo - g_hi > 0.0 ? std::clamp(-g_hi / (g_lo - g_hi), 0.0, 1.0) : 1.0;
+        return {lam, theta * sw_lo + (1.0 - theta) * sw_hi};
     };
     double mu = 0.0;
     if (B > 0.0) {
         double lo = 0.0, hi = 2.0 * B * w_max;
         for (int it = 0; it < steps; ++it) {
             const double mid = 0.5 * (lo + hi);
-            const double lam = best_lambda(mid);
-            double sc, sw;
-            active_sums(lam, mid, sc, sw);
-            (sw - mid / (2.0 * B) > 0.0 ? lo : hi) = mid;
+            (best_lambda(mid).w_sum - mid / (2.0 * B) > 0.0 ? lo : hi) = mid;
         }
         mu = 0.5 * (lo + hi);
     }
     d.mu[j] = mu;
-    d.lambda[j] = best_lambda(mu);
+    d.lambda[j] = best_lambda(mu).lambda;
 }
 
 }  // namespace
