@@ -17,7 +17,7 @@ venv: $(VENV)/.created
 # Build the C++ core and install the package with its test/plot extras into .venv.
 # The persistent build directory makes a rebuild after a small change take seconds.
 install: venv
-	$(PY) -m pip install -q --no-build-isolation -Cbuild-dir=build/venv ".[test]"
+	$(PY) -m pip install -q --no-build-isolation -Cbuild-dir=build/venv ".[test,exact]"
 
 # Developer loop: build the extension into src/edgesched so `PYTHONPATH=src` works without installing.
 inplace: venv
