@@ -14,9 +14,14 @@ from edgesched.options import OptionTable, paper_table, solve_options
 
 from .strategies import paper_instances
 
-pytest.importorskip("pyscipopt")
+from edgesched.exact import ExactResult, solve_scip
 
-from edgesched.exact import ExactResult, solve_scip  # noqa: E402
+
+@pytest.fixture(scope="module")
+def scip():
+    """Skips the test without PySCIPOpt (module scope: hypothesis forbids function-scoped fixtures)."""
+    return pytest.importorskip("pyscipopt")
+
 
 #: Most choices the brute force below enumerates (a few ms of table.cost calls each).
 MAX_CHOICES = 1500
@@ -59,6 +64,7 @@ def _close(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-9 * max(1.0, abs(b))
 
 
+@pytest.mark.usefixtures("scip")
 @given(option_tables())
 def test_matches_brute_force(table):
     best, _ = brute_force(table)
@@ -72,6 +78,7 @@ def test_matches_brute_force(table):
     assert r.lower_bound <= r.cost and r.solve_time >= 0
 
 
+@pytest.mark.usefixtures("scip")
 @settings(max_examples=25)
 @given(option_tables(max_devices=6))
 def test_start_and_auto_agree(table):
@@ -84,6 +91,7 @@ def test_start_and_auto_agree(table):
     assert auto.lower_bound <= r.cost * (1 + 1e-9) + 1e-12  # auto's bound is below the optimum
 
 
+@pytest.mark.usefixtures("scip")
 @settings(max_examples=25)
 @given(paper_instances(1, 10))
 def test_paper_table_matches_exhaustive(kw):
@@ -94,6 +102,7 @@ def test_paper_table_matches_exhaustive(kw):
     assert _close(r.cost, best)
 
 
+@pytest.mark.usefixtures("scip")
 @pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("n", [20, 120])
 def test_heterogeneous_never_above_greedy(n, seed):
@@ -105,6 +114,7 @@ def test_heterogeneous_never_above_greedy(n, seed):
     assert r.lower_bound <= r.cost
 
 
+@pytest.mark.usefixtures("scip")
 def test_trivial_table_needs_no_search():
     # every device has one useful option: one option, or a dominated second one
     table = OptionTable.from_menus(
@@ -116,6 +126,7 @@ def test_trivial_table_needs_no_search():
     assert r.cost == r.lower_bound == pytest.approx(1.0 + 0.5 + 3.0 + 0.5 * 3.0**2 + 2.0 * 1.0**2)
 
 
+@pytest.mark.usefixtures("scip")
 def test_time_limit_and_gap_are_honest():
     table = paper_table(**scenarios.heterogeneous(200, 3).solver_kwargs())
     exact = solve_scip(table)
@@ -138,6 +149,7 @@ def test_time_limit_and_gap_are_honest():
         (dict(start=[0, 5]), r"choice\[1\] is 5"),
     ],
 )
+@pytest.mark.usefixtures("scip")
 def test_bad_arguments(kwargs, match):
     table = OptionTable.from_menus([[(1.0, -1, 0.0, 0.0), (0.5, 0, 1.0, 1.0)]] * 2, A=[1.0], B=[1.0])
     with pytest.raises(ValueError, match=match):
