@@ -80,32 +80,27 @@ def _import_scip() -> Any:
     return pyscipopt
 
 
-def _reduce_menu(lin: np.ndarray, srv: np.ndarray, c: np.ndarray, w: np.ndarray) -> tuple[list[int], int]:
+def _reduce_menu(lin: list[float], srv: list[int], a: list[float], b: list[float]) -> tuple[list[int], int]:
     """Indices (within the menu) of the options worth keeping, and the base option (-1: none without server).
 
-    ``srv`` must already be -1 for options with ``c = w = 0``. Option ``o`` is dropped when some ``p`` has
-    ``srv[p] in (-1, srv[o])``, ``lin[p] <= lin[o]``, ``c[p] <= c[o]``, ``w[p] <= w[o]`` and is strictly better
-    in one of them or equal with a smaller index.
+    ``srv`` must already be -1 for options with ``a = b = 0``. Option ``o`` is dropped when some ``p`` has
+    ``srv[p] in (-1, srv[o])``, ``lin[p] <= lin[o]``, ``a[p] <= a[o]``, ``b[p] <= b[o]`` and is strictly better
+    in one of them or equal with a smaller index. Plain Python: menus are short.
     """
-    k = lin.shape[0]
-    free = srv < 0
-    if k == 1:
-        return [0], (0 if free[0] else -1)
+    k = len(lin)
     keep: list[int] = []
     for o in range(k):
-        ok = free | (srv == srv[o])
-        le = ok & (lin <= lin[o]) & (c <= c[o]) & (w <= w[o])
-        le[o] = False
-        if not le.any():
+        lo, so, ao, bo = lin[o], srv[o], a[o], b[o]
+        for p in range(k):
+            if p == o or not (srv[p] < 0 or srv[p] == so):
+                continue
+            if lin[p] <= lo and a[p] <= ao and b[p] <= bo and (p < o or lin[p] < lo or a[p] < ao or b[p] < bo):
+                break  # p dominates o
+        else:
             keep.append(o)
-            continue
-        strict = (lin < lin[o]) | (c < c[o]) | (w < w[o])
-        if (le & (strict | (np.arange(k) < o))).any():
-            continue
-        keep.append(o)
     base = -1
     for o in keep:
-        if free[o] and (base < 0 or lin[o] < lin[base]):
+        if srv[o] < 0 and (base < 0 or lin[o] < lin[base]):
             base = o
     return keep, base
 
@@ -208,38 +203,43 @@ def solve_scip(
     u_max, v_max = np.zeros(n_srv), np.zeros(n_srv)  # upper bounds of u_j, v_j
     u_terms: list[list[tuple[float, Any]]] = [[] for _ in range(n_srv)]
     v_terms: list[list[tuple[float, Any]]] = [[] for _ in range(n_srv)]
+    ptr_l, lin_l, srv_l = ptr.tolist(), table.linear.tolist(), srv_all.tolist()
+    a_l, b_l = a_all.tolist(), b_all.tolist()
     for n in range(n_dev):
-        lo, hi = int(ptr[n]), int(ptr[n + 1])
-        lin, srv, a, b = table.linear[lo:hi], srv_all[lo:hi], a_all[lo:hi], b_all[lo:hi]
+        lo, hi = ptr_l[n], ptr_l[n + 1]
+        lin, srv, a, b = lin_l[lo:hi], srv_l[lo:hi], a_l[lo:hi], b_l[lo:hi]
         keep, base = _reduce_menu(lin, srv, a, b)
         dev_base[n] = base if base >= 0 else keep[0]
         if len(keep) == 1:
             o = keep[0]
-            const += float(lin[o])
+            const += lin[o]
             if srv[o] >= 0:
                 u_fixed[srv[o]] += a[o]
                 v_fixed[srv[o]] += b[o]
             dev_vars.append([])
             continue
-        ref = float(lin[base]) if base >= 0 else 0.0
+        ref = lin[base] if base >= 0 else 0.0
         const += ref
         xs: list[tuple[int, Any]] = []
-        bu, bv = np.zeros(n_srv), np.zeros(n_srv)
+        bu: dict[int, float] = {}  # the largest a, b this device can add to each server
+        bv: dict[int, float] = {}
         for o in keep:
             if o == base:
                 continue
-            x = model.addVar(name=f"x_{n}_{o}", vtype="B", obj=float(lin[o]) - ref)
+            x = model.addVar(name=f"x_{n}_{o}", vtype="B", obj=lin[o] - ref)
             xs.append((o, x))
-            j = int(srv[o])
+            j = srv[o]
             if j >= 0:
                 if a[o] > 0:
-                    u_terms[j].append((float(a[o]), x))
+                    u_terms[j].append((a[o], x))
                 if b[o] > 0:
-                    v_terms[j].append((float(b[o]), x))
-                bu[j] = max(bu[j], a[o])
-                bv[j] = max(bv[j], b[o])
-        u_max += bu
-        v_max += bv
+                    v_terms[j].append((b[o], x))
+                bu[j] = max(bu.get(j, 0.0), a[o])
+                bv[j] = max(bv.get(j, 0.0), b[o])
+        for j, top in bu.items():
+            u_max[j] += top
+        for j, top in bv.items():
+            v_max[j] += top
         pick = scip.quicksum(x for _, x in xs)
         model.addCons(pick <= 1 if base >= 0 else pick == 1, name=f"device_{n}")
         dev_vars.append(xs)

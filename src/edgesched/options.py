@@ -220,7 +220,8 @@ def solve_options(
     seed : int, optional
         Seed for ``"random"``.
     node_limit, time_limit : int, float
-        Budget of the branch-and-bound in ``"auto"`` and ``"bnb"`` (nodes, seconds).
+        Budget of the branch-and-bound in ``"auto"`` and ``"bnb"`` (nodes, seconds); for ``"scip"``, its
+        wall-clock limit in seconds (0: none).
 
     Returns
     -------
@@ -233,7 +234,7 @@ def solve_options(
     if method == "scip":
         from .exact import solve_scip
 
-        r = solve_scip(table, time_limit=time_limit)
+        r = solve_scip(table, time_limit=float(time_limit) if time_limit else None)
         return OptionSchedule(r.choice, r.cost, r.lower_bound, _gap(r.cost, r.lower_bound), r.optimal, method)
     if method == "exhaustive" and np.prod(table.n_options.astype(float)) > EXHAUSTIVE_MAX_CHOICES:
         raise ValueError(
