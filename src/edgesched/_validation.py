@@ -27,7 +27,7 @@ def _as_float_array(name: str, value: Any) -> np.ndarray:
     return np.ascontiguousarray(arr) if arr.ndim else arr
 
 
-def _first_bad(arr: np.ndarray, bad: np.ndarray) -> int:
+def _first_bad(bad: np.ndarray) -> int:
     return int(np.flatnonzero(bad)[0])
 
 
@@ -36,17 +36,17 @@ def _check_values(name: str, arr: np.ndarray, *, allow_zero: bool, unit: str, in
     flat = arr.reshape(-1)
     nonfinite = ~np.isfinite(flat)
     if nonfinite.any():
-        i = _first_bad(flat, nonfinite)
+        i = _first_bad(nonfinite)
         raise ValueError(f"{label(i)} is {flat[i]}; {name} must be finite")
     bad = flat < 0 if allow_zero else flat <= 0
     if bad.any():
-        i = _first_bad(flat, bad)
+        i = _first_bad(bad)
         rel = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{label(i)} is {flat[i]}; {name} must be {rel} {unit}".rstrip())
     if integral:
         frac = flat != np.floor(flat)
         if frac.any():
-            i = _first_bad(flat, frac)
+            i = _first_bad(frac)
             raise ValueError(f"{label(i)} is {flat[i]}; {name} must be whole numbers")
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import numpy as np
 
 from . import _core
 from ._validation import seed_value
