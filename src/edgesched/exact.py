@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .schedule import relative_gap
+
 if TYPE_CHECKING:
     from .options import OptionTable
 
@@ -69,7 +71,7 @@ class ExactResult:
     @property
     def gap(self) -> float:
         """``(cost - lower_bound) / |cost|`` (0 when ``cost`` is 0)."""
-        return max(0.0, (self.cost - self.lower_bound) / abs(self.cost)) if self.cost != 0 else 0.0
+        return relative_gap(self.cost, self.lower_bound)
 
 
 def _import_scip() -> Any:

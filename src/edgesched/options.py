@@ -19,6 +19,7 @@ import numpy as np
 
 from . import _core
 from ._validation import device_array, device_count, positive_scalar, seed_value
+from .schedule import relative_gap
 
 __all__ = ["OptionTable", "OptionSchedule", "solve_options", "paper_table", "OPTION_METHODS"]
 
@@ -187,10 +188,6 @@ class OptionSchedule:
     method: str
 
 
-def _gap(cost: float, lower_bound: float) -> float:
-    return max(0.0, (cost - lower_bound) / abs(cost)) if cost != 0 else 0.0
-
-
 def solve_options(
     table: OptionTable,
     method: str = "auto",
@@ -235,7 +232,7 @@ def solve_options(
         from .exact import solve_scip
 
         r = solve_scip(table, time_limit=float(time_limit) if time_limit else None)
-        return OptionSchedule(r.choice, r.cost, r.lower_bound, _gap(r.cost, r.lower_bound), r.optimal, method)
+        return OptionSchedule(r.choice, r.cost, r.lower_bound, relative_gap(r.cost, r.lower_bound), r.optimal, method)
     if method == "exhaustive" and np.prod(table.n_options.astype(float)) > EXHAUSTIVE_MAX_CHOICES:
         raise ValueError(
             f"method='exhaustive' enumerates every choice and accepts at most 2**30 of them; this table has "
@@ -254,7 +251,7 @@ def solve_options(
     out = _core.solve_options(**table._arrays(), method=method, start=start_arr, seed=seed_value(seed),
                               threads=os.cpu_count() or 1, node_limit=int(node_limit), time_limit=time_limit)
     cost, lb = float(out["cost"]), float(out["lower_bound"])
-    return OptionSchedule(out["choice"], cost, lb, _gap(cost, lb), bool(out["proven"]), method)
+    return OptionSchedule(out["choice"], cost, lb, relative_gap(cost, lb), bool(out["proven"]), method)
 
 
 def paper_table(

@@ -5,7 +5,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Schedule"]
+__all__ = ["Schedule", "relative_gap"]
+
+
+def relative_gap(cost: float, lower_bound: float) -> float:
+    """``(cost - lower_bound) / |cost|``, at least 0 (0 when ``cost`` is 0)."""
+    return max(0.0, (cost - lower_bound) / abs(cost)) if cost != 0 else 0.0
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
@@ -67,7 +72,7 @@ class Schedule:
     @property
     def gap(self) -> float:
         """``(cost - lower_bound) / cost``: how far above the optimum this schedule can be, at most."""
-        return max(0.0, (self.cost - self.lower_bound) / self.cost)
+        return relative_gap(self.cost, self.lower_bound)
 
     @property
     def n_devices(self) -> int:

@@ -10,21 +10,30 @@ namespace edgesched {
 
 namespace {
 
+// The per-device arrays as spans, after checking that they share one length.
+PaperDevices paper_devices(const carray<double>& macs, const carray<double>& frames,
+                           const carray<double>& frame_bits, const carray<double>& rate,
+                           const carray<double>& tx_power, const carray<double>& f_local_max,
+                           const carray<double>& kappa, const carray<double>& rho) {
+    const py::ssize_t N = macs.ndim() == 1 ? macs.shape(0) : -1;
+    return PaperDevices{view1d(macs, "macs"),
+                        view1d(frames, "frames", N),
+                        view1d(frame_bits, "frame_bits", N),
+                        view1d(rate, "rate", N),
+                        view1d(tx_power, "tx_power", N),
+                        view1d(f_local_max, "f_local_max", N),
+                        view1d(kappa, "kappa", N),
+                        view1d(rho, "rho", N)};
+}
+
 py::dict solve_paper(const carray<double>& macs, const carray<double>& frames,
                      const carray<double>& frame_bits, const carray<double>& rate,
                      const carray<double>& tx_power, const carray<double>& f_local_max,
                      const carray<double>& kappa, const carray<double>& rho, double f_edge_max,
                      double w_delay, double w_energy, const std::string& method, std::uint64_t seed,
                      unsigned threads, std::uint64_t node_limit, double time_limit) {
-    const py::ssize_t N = macs.ndim() == 1 ? macs.shape(0) : -1;
-    const PaperDevices d{view1d(macs, "macs"),
-                         view1d(frames, "frames", N),
-                         view1d(frame_bits, "frame_bits", N),
-                         view1d(rate, "rate", N),
-                         view1d(tx_power, "tx_power", N),
-                         view1d(f_local_max, "f_local_max", N),
-                         view1d(kappa, "kappa", N),
-                         view1d(rho, "rho", N)};
+    const PaperDevices d = paper_devices(macs, frames, frame_bits, rate, tx_power, f_local_max, kappa, rho);
+    const auto N = static_cast<py::ssize_t>(d.size());
     const PaperSystem s{f_edge_max, w_delay, w_energy};
 
     carray<std::int32_t> choice(N);
@@ -66,11 +75,7 @@ py::dict paper_table(const carray<double>& macs, const carray<double>& frames, c
                      const carray<double>& rate, const carray<double>& tx_power,
                      const carray<double>& f_local_max, const carray<double>& kappa, const carray<double>& rho,
                      double f_edge_max, double w_delay, double w_energy) {
-    const py::ssize_t N = macs.ndim() == 1 ? macs.shape(0) : -1;
-    const PaperDevices d{view1d(macs, "macs"),           view1d(frames, "frames", N),
-                         view1d(frame_bits, "frame_bits", N), view1d(rate, "rate", N),
-                         view1d(tx_power, "tx_power", N),   view1d(f_local_max, "f_local_max", N),
-                         view1d(kappa, "kappa", N),         view1d(rho, "rho", N)};
+    const PaperDevices d = paper_devices(macs, frames, frame_bits, rate, tx_power, f_local_max, kappa, rho);
     const PaperTable t = build_paper_table(d, PaperSystem{f_edge_max, w_delay, w_energy});
     py::dict r;
     r["option_ptr"] = to_numpy(t.option_ptr);

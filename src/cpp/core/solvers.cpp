@@ -236,8 +236,13 @@ double dual_bound(const OptionTable& t, Span<const std::int32_t> fixed, DualStat
     return g;
 }
 
-void dual_rounding(const OptionTable& t, const DualState& dual, Span<std::int32_t> choice) {
+void dual_rounding(const OptionTable& t, const DualState& dual, Span<const std::int32_t> fixed,
+                   Span<std::int32_t> choice) {
     for (std::size_t n = 0; n < t.n_devices(); ++n) {
+        if (fixed.size && fixed[n] >= 0) {
+            choice[n] = fixed[n];
+            continue;
+        }
         double best = kInf;
         const auto K = static_cast<std::int32_t>(t.n_options(n));
         for (std::int32_t k = 0; k < K; ++k) {
@@ -260,10 +265,8 @@ public:
         incumbent_ = total_cost(t, Span<const std::int32_t>(best));
     }
 
-    SearchResult run() {
+    SearchResult run(const DualState& root, double root_bound) {
         const std::size_t N = t_.n_devices();
-        DualState root;
-        const double root_bound = dual_bound(t_, {}, root, 4, kSteps);
         // Branch first on the devices whose two best options are closest in linearised price: those
         // the bound is least sure about.
         std::vector<double> regret(N, kInf);
@@ -292,13 +295,13 @@ public:
         r.cost = incumbent_;
         r.nodes = nodes_;
         r.proven = !stopped_;
-        r.lower_bound = r.proven ? std::min(incumbent_, pruned_min_) : std::min(root_bound, incumbent_);
-        r.lower_bound = std::max(r.lower_bound, std::min(root_bound, incumbent_));
+        r.lower_bound = std::min(root_bound, incumbent_);
+        // A finished search pruned every node at a bound no lower than pruned_min_.
+        if (r.proven) r.lower_bound = std::max(r.lower_bound, std::min(incumbent_, pruned_min_));
         return r;
     }
 
 private:
-    static constexpr int kSteps = kBisectionSteps;
 
     bool out_of_budget() {
         if (stopped_) return true;
@@ -327,28 +330,15 @@ private:
             pruned_min_ = std::min(pruned_min_, total_cost(t_, fixed));
             return;
         }
-        const double bound = dual_bound(t_, fixed, dual, 2, kSteps);
+        const double bound = dual_bound(t_, fixed, dual, 2, kBisectionSteps);
         if (bound >= incumbent_ - lim_.rel_tol * std::abs(incumbent_)) {
             pruned_min_ = std::min(pruned_min_, bound);
             return;
         }
         // A cheap primal: round the node's relaxation (fixed devices keep their option).
-        for (std::size_t n = 0; n < t_.n_devices(); ++n) trial_[n] = fixed_[n];
-        {
-            std::vector<std::int32_t>& tr = trial_;
-            for (std::size_t n = 0; n < t_.n_devices(); ++n) {
-                if (tr[n] >= 0) continue;
-                double best = kInf;
-                for (std::int32_t k = 0; k < static_cast<std::int32_t>(t_.n_options(n)); ++k) {
-                    const double v = priced(t_, dual, t_.option(n, k));
-                    if (v < best) {
-                        best = v;
-                        tr[n] = k;
-                    }
-                }
-            }
-            consider(Span<const std::int32_t>(tr.data(), tr.size()));
-        }
+        const Span<std::int32_t> trial(trial_.data(), trial_.size());
+        dual_rounding(t_, dual, fixed, trial);
+        consider(Span<const std::int32_t>(trial));
         const std::size_t n = order_[depth];
         const auto K = static_cast<std::int32_t>(t_.n_options(n));
         std::vector<std::pair<double, std::int32_t>> kids;
@@ -376,8 +366,9 @@ private:
 
 }  // namespace
 
-SearchResult branch_and_bound(const OptionTable& t, Span<std::int32_t> choice, const SearchLimits& limits) {
-    return BranchAndBound(t, choice, limits).run();
+SearchResult branch_and_bound(const OptionTable& t, Span<std::int32_t> choice, const SearchLimits& limits,
+                              const DualState& root, double root_bound) {
+    return BranchAndBound(t, choice, limits).run(root, root_bound);
 }
 
 bool is_paper_table(const OptionTable& t) {
@@ -402,7 +393,7 @@ SearchResult solve_auto(const OptionTable& t, Span<std::int32_t> choice, const S
 
     std::vector<std::int32_t> cand(N);
     const Span<std::int32_t> cs(cand.data(), N);
-    dual_rounding(t, dual, choice);
+    dual_rounding(t, dual, {}, choice);
     descent(t, choice, max_moves);
     double best = total_cost(t, Span<const std::int32_t>(choice));
     if (is_paper_table(t)) {
@@ -424,7 +415,7 @@ SearchResult solve_auto(const OptionTable& t, Span<std::int32_t> choice, const S
         return r;
     }
     if (limits.node_limit > 0 && limits.time_limit_s > 0.0) {
-        const SearchResult b = branch_and_bound(t, choice, limits);
+        const SearchResult b = branch_and_bound(t, choice, limits, dual, root_bound);
         r.cost = b.cost;
         r.lower_bound = std::max(r.lower_bound, b.lower_bound);
         r.proven = b.proven;
@@ -453,9 +444,9 @@ SearchResult solve_method(const OptionTable& t, const std::string& method, Span<
     } else if (method == "descent") {
         descent(t, choice, std::numeric_limits<std::size_t>::max());  // from the caller's start
     } else if (method == "bnb") {
-        dual_rounding(t, dual, choice);
+        dual_rounding(t, dual, {}, choice);
         descent(t, choice, std::numeric_limits<std::size_t>::max());
-        return branch_and_bound(t, choice, limits);
+        return branch_and_bound(t, choice, limits, dual, bound);
     } else if (method == "local") {
         fixed_choice(t, 0, choice);
     } else if (method == "edge") {

@@ -30,8 +30,10 @@ struct DualState {
 double dual_bound(const OptionTable& t, Span<const std::int32_t> fixed, DualState& dual, int sweeps,
                   int bisection_steps);
 
-// Choice minimising the linearised objective at the multipliers (relaxation rounding).
-void dual_rounding(const OptionTable& t, const DualState& dual, Span<std::int32_t> choice);
+// Choice minimising the linearised objective at the multipliers (relaxation rounding); devices with
+// `fixed[n] >= 0` keep that option (pass an empty span for none).
+void dual_rounding(const OptionTable& t, const DualState& dual, Span<const std::int32_t> fixed,
+                   Span<std::int32_t> choice);
 
 struct SearchLimits {
     std::uint64_t node_limit = 200000;
@@ -47,8 +49,10 @@ struct SearchResult {
 };
 
 // Depth-first branch-and-bound on the dual bound. `choice` holds an incumbent on entry (its cost is the
-// initial upper bound) and the best choice found on exit.
-SearchResult branch_and_bound(const OptionTable& t, Span<std::int32_t> choice, const SearchLimits& limits);
+// initial upper bound) and the best choice found on exit. `root` and `root_bound` are the caller's
+// dual_bound of the whole table (the multipliers order the branching).
+SearchResult branch_and_bound(const OptionTable& t, Span<std::int32_t> choice, const SearchLimits& limits,
+                              const DualState& root, double root_bound);
 
 // Does the paper's greedy apply (every device has two options: 0 without a server, 1 on a server)?
 bool is_paper_table(const OptionTable& t);
