@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["device_array", "positive_scalar", "device_count", "seed_value"]
+__all__ = ["device_array", "positive_scalar", "device_count", "seed_value", "cell_index"]
 
 
 def _as_float_array(name: str, value: Any) -> np.ndarray:
@@ -102,3 +102,19 @@ def seed_value(seed: Any) -> int:
     if not 0 <= seed < 2**64:
         raise ValueError(f"seed is {seed}; it must be in [0, 2**64)")
     return seed
+
+
+def cell_index(cell: Any, n: int) -> np.ndarray:
+    """A validated per-device cell index: int64, length ``n``, every entry >= 0."""
+    arr = np.asarray(cell)
+    if arr.ndim != 1:
+        raise ValueError(f"cell must be a 1-D array of cell indices, one per device; got shape {arr.shape}")
+    if arr.shape[0] != n:
+        raise ValueError(f"cell has {arr.shape[0]} entries but there are {n} devices; give one cell index per device")
+    if arr.dtype.kind not in "iu":
+        raise ValueError(f"cell must be an array of integers; got dtype {arr.dtype}")
+    bad = arr < 0
+    if bad.any():
+        i = _first_bad(bad)
+        raise ValueError(f"cell[{i}] is {arr[i]}; cell indices must be >= 0")
+    return np.ascontiguousarray(arr, dtype=np.int64)

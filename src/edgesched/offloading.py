@@ -4,10 +4,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
-
 from . import _core
-from ._validation import seed_value
-from .options import paper_arrays, paper_system
+import numpy as np
+
+from ._validation import cell_index, device_array, positive_scalar, seed_value
+from .options import paper_arrays
 from .schedule import Schedule
 
 __all__ = ["solve_offloading", "solve", "METHODS", "EXHAUSTIVE_MAX_DEVICES"]
@@ -35,6 +36,7 @@ def solve_offloading(
     w_energy: float = 0.5,
     method: str = "greedy",
     seed: int | None = None,
+    cell: Any = None,
 ) -> Schedule:
     """Decide for each device whether its inference runs locally or on the edge server.
 
@@ -59,8 +61,8 @@ def solve_offloading(
         Effective switched capacitance of the device CPU, J s^2/cycle^3 (energy kappa*cycles*f^2), > 0.
     rho : array_like or float, default 0.12
         CPU cycles per MAC, > 0. Per device, it applies both locally and on the edge.
-    f_edge_max : float, default 22e9
-        F, the edge server's CPU capacity in Hz, > 0.
+    f_edge_max : float or array_like, default 22e9
+        F, the edge server's CPU capacity in Hz, > 0; with ``cell``, one per cell (a scalar broadcasts).
     w_delay, w_energy : float, default 0.5
         beta_1 (1/s, > 0) and beta_2 (1/J, >= 0), the weights of delay and energy in the cost.
     method : {"greedy", "auto", "exhaustive", "local", "edge", "random"}
@@ -72,17 +74,25 @@ def solve_offloading(
         SplitMix64 seeded with ``seed``: device n is offloaded iff the top bit of its n-th output is 1.
     seed : int, optional
         Seed in [0, 2**64) for ``"random"``; ``None`` draws one.
+    cell : array_like of int, optional
+        Independent cells (base stations with their own edge server and uplink): ``cell[n]`` is device n's
+        cell, in ``0 .. n_cells - 1`` with ``n_cells = max(cell) + 1`` (a cell may be empty). One call solves
+        every cell, threads taking cells in turn, and each cell's result equals that of the cell solved alone
+        (``"random"`` draws the same numbers for the k-th device of a cell as for the k-th of a lone cell).
+        The budget of ``"auto"``'s exact search applies to each cell. ``None``: one cell.
 
     Returns
     -------
     Schedule
-        With a certified ``lower_bound`` on the optimal cost and ``gap = (cost - lower_bound) / cost``.
+        With a certified ``lower_bound`` on the optimal cost and ``gap = (cost - lower_bound) / cost``; with
+        ``cell``, also ``cell_cost`` (the cost of each cell; ``cost`` is their sum).
 
     Raises
     ------
     ValueError
         For a non-finite, non-positive or non-numeric input (naming the field and the first bad index),
-        per-device arrays of different lengths, an unknown method, or ``"exhaustive"`` beyond 30 devices.
+        per-device arrays of different lengths, an unknown method, ``"exhaustive"`` beyond 30 devices in a
+        cell, or a ``cell`` that is not one non-negative integer per device.
 
     Notes
     -----
@@ -92,23 +102,39 @@ def solve_offloading(
     if method not in METHODS:
         raise ValueError(f"method is {method!r}; it must be one of {', '.join(METHODS)}")
     arrays = paper_arrays(macs, frames, frame_bits, rate, tx_power, f_local_max, kappa=kappa, rho=rho)
-    system = paper_system(f_edge_max, w_delay, w_energy)
     n = arrays["macs"].shape[0]
-    if method == "exhaustive" and n > EXHAUSTIVE_MAX_DEVICES:
+    if cell is None:
+        cells, n_cells, cell_sizes = np.empty(0, np.int64), 1, np.array([n])
+    else:
+        cells = cell_index(cell, n)
+        n_cells = int(cells.max()) + 1
+        cell_sizes = np.bincount(cells, minlength=n_cells)
+    if np.ndim(f_edge_max) > 1 or (np.ndim(f_edge_max) == 1 and np.shape(f_edge_max)[0] != n_cells):
+        raise ValueError(f"f_edge_max has shape {np.shape(f_edge_max)}; give a scalar or one capacity per cell "
+                         f"({n_cells} cell{'s' if n_cells > 1 else ''})")
+    capacity = device_array("f_edge_max", f_edge_max, n_cells, unit="Hz")
+    w_delay = positive_scalar("w_delay", w_delay, unit="1/s")
+    w_energy = positive_scalar("w_energy", w_energy, unit="1/J", allow_zero=True)
+    if method == "exhaustive" and cell_sizes.max() > EXHAUSTIVE_MAX_DEVICES:
+        k = int(np.argmax(cell_sizes))
+        where = "" if cell is None else f" (cell {k})"
         raise ValueError(
-            f"method='exhaustive' visits 2**N choices and accepts at most {EXHAUSTIVE_MAX_DEVICES} devices; "
-            f"got {n}. Use method='auto' (exact on small instances, certified gap otherwise)."
+            f"method='exhaustive' visits 2**N choices and accepts at most {EXHAUSTIVE_MAX_DEVICES} devices per "
+            f"cell; got {int(cell_sizes[k])}{where}. Use method='auto' (exact on small instances, certified gap "
+            f"otherwise)."
         )
     seed_u64 = seed_value(seed)
     out = _core.solve_paper(
-        **arrays, **system, method=method, seed=seed_u64, threads=os.cpu_count() or 1,
-        node_limit=AUTO_NODE_LIMIT, time_limit=AUTO_TIME_LIMIT,
+        **arrays, cell=cells, f_edge_max=capacity, w_delay=w_delay, w_energy=w_energy, method=method, seed=seed_u64,
+        threads=os.cpu_count() or 1, node_limit=AUTO_NODE_LIMIT, time_limit=AUTO_TIME_LIMIT,
     )
+    cell_cost = out["cell_cost"]
     return Schedule(
         offload=out["choice"] == 1, f_local=out["f_local"], f_edge=out["f_edge"],
         time_share=out["time_share"], delay=out["delay"], energy=out["energy"],
-        cost=out["cost"], method=method, lower_bound=min(out["lower_bound"], out["cost"]),
-        optimal=out["proven"], w_delay=system["w_delay"], w_energy=system["w_energy"],
+        cost=float(cell_cost.sum()), method=method, lower_bound=float(out["cell_lower_bound"].sum()),
+        optimal=bool(out["cell_proven"].all()), w_delay=w_delay, w_energy=w_energy,
+        cell=None if cell is None else cells, cell_cost=None if cell is None else cell_cost,
     )
 
 

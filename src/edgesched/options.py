@@ -160,6 +160,12 @@ class OptionTable:
         """Total cost of a choice (menu index per device)."""
         return float(_core.table_cost(**self._arrays(), choice=self.check_choice(choice)))
 
+    def relaxation_bound(self) -> float:
+        """A lower bound on every choice's cost: the Lagrangian dual of the convex relaxation (each device
+        mixing its options). With one server it equals the relaxation's optimum; with several, block
+        coordinate ascent may stop short of it (the bound stays valid)."""
+        return float(_core.relaxation_bound(**self._arrays()))
+
 
 @dataclass(frozen=True, eq=False)
 class OptionSchedule:

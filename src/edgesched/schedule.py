@@ -49,6 +49,10 @@ class Schedule:
         The method proved this schedule optimal (to a relative tolerance of 1e-9).
     w_delay, w_energy : float
         The weights the cost was computed with (1/s and 1/J).
+    cell : ndarray of int or None
+        Each device's cell when the instance was solved as independent cells, else None.
+    cell_cost : ndarray of float or None
+        The cost of each cell (``cost`` is their sum), else None.
     """
 
     offload: np.ndarray
@@ -63,10 +67,13 @@ class Schedule:
     optimal: bool = field(default=False)
     w_delay: float = field(default=0.5)
     w_energy: float = field(default=0.5)
+    cell: np.ndarray | None = None
+    cell_cost: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        for name in ("offload", "f_local", "f_edge", "time_share", "delay", "energy"):
-            object.__setattr__(self, name, _frozen(getattr(self, name)))
+        for name in ("offload", "f_local", "f_edge", "time_share", "delay", "energy", "cell", "cell_cost"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, _frozen(getattr(self, name)))
         object.__setattr__(self, "cost", float(self.cost))
 
     @property

@@ -1,7 +1,8 @@
-// Binding of the paper's single-cell problem: arrays in, schedule arrays out, the GIL released.
+// Binding of the paper's problem, one cell or many: arrays in, schedule arrays out, the GIL released.
 #include <string>
 
 #include "bindings.hpp"
+#include "cells.hpp"
 #include "options.hpp"
 #include "paper.hpp"
 #include "solvers.hpp"
@@ -29,28 +30,33 @@ PaperDevices paper_devices(const carray<double>& macs, const carray<double>& fra
 py::dict solve_paper(const carray<double>& macs, const carray<double>& frames,
                      const carray<double>& frame_bits, const carray<double>& rate,
                      const carray<double>& tx_power, const carray<double>& f_local_max,
-                     const carray<double>& kappa, const carray<double>& rho, double f_edge_max,
-                     double w_delay, double w_energy, const std::string& method, std::uint64_t seed,
-                     unsigned threads, std::uint64_t node_limit, double time_limit) {
+                     const carray<double>& kappa, const carray<double>& rho, const carray<std::int64_t>& cell,
+                     const carray<double>& f_edge_max, double w_delay, double w_energy, const std::string& method,
+                     std::uint64_t seed, unsigned threads, std::uint64_t node_limit, double time_limit) {
     const PaperDevices d = paper_devices(macs, frames, frame_bits, rate, tx_power, f_local_max, kappa, rho);
     const auto N = static_cast<py::ssize_t>(d.size());
-    const PaperSystem s{f_edge_max, w_delay, w_energy};
+    const Span<const std::int64_t> cell_of = view1d(cell, "cell");
+    if (cell_of.size != 0 && cell_of.size != d.size()) throw std::invalid_argument("cell must have one entry per device");
+    const Span<const double> capacity = view1d(f_edge_max, "f_edge_max");
+    const auto K = static_cast<py::ssize_t>(capacity.size);
+    if (K < 1) throw std::invalid_argument("f_edge_max needs one entry per cell");
+    for (const std::int64_t k : cell_of)
+        if (k < 0 || k >= K) throw std::invalid_argument("cell index out of range");
 
     carray<std::int32_t> choice(N);
-    carray<double> f_local(N), f_edge(N), time_share(N), delay(N), energy(N);
-    const Span<std::int32_t> ch = view1d_mut(choice);
+    carray<double> f_local(N), f_edge(N), time_share(N), delay(N), energy(N), cell_cost(K), cell_bound(K);
+    carray<std::uint8_t> cell_proven(K);
     const PaperSchedule out{view1d_mut(f_local), view1d_mut(f_edge), view1d_mut(time_share),
                             view1d_mut(delay), view1d_mut(energy)};
-    double cost = 0.0;
-    SearchResult result;
     {
         py::gil_scoped_release release;
-        const PaperTable table = build_paper_table(d, s);
+        const CellPartition cells = partition_cells(cell_of, d.size(), static_cast<std::size_t>(K));
         SearchLimits limits;
         limits.node_limit = node_limit;
         limits.time_limit_s = time_limit;
-        result = solve_method(table.view(), method, ch, seed, limits, threads);
-        cost = decode_paper(d, s, Span<const std::int32_t>(ch), out);
+        solve_paper_cells(d, capacity, w_delay, w_energy, cells, method, seed, limits, threads,
+                          view1d_mut(choice), out,
+                          CellOutcome{view1d_mut(cell_cost), view1d_mut(cell_bound), view1d_mut(cell_proven)});
     }
     py::dict r;
     r["choice"] = choice;
@@ -59,10 +65,9 @@ py::dict solve_paper(const carray<double>& macs, const carray<double>& frames,
     r["time_share"] = time_share;
     r["delay"] = delay;
     r["energy"] = energy;
-    r["cost"] = cost;
-    r["lower_bound"] = result.lower_bound;
-    r["proven"] = result.proven;
-    r["nodes"] = result.nodes;
+    r["cell_cost"] = cell_cost;
+    r["cell_lower_bound"] = cell_bound;
+    r["cell_proven"] = cell_proven;
     return r;
 }
 
@@ -76,7 +81,9 @@ py::dict paper_table(const carray<double>& macs, const carray<double>& frames, c
                      const carray<double>& f_local_max, const carray<double>& kappa, const carray<double>& rho,
                      double f_edge_max, double w_delay, double w_energy) {
     const PaperDevices d = paper_devices(macs, frames, frame_bits, rate, tx_power, f_local_max, kappa, rho);
-    const PaperTable t = build_paper_table(d, PaperSystem{f_edge_max, w_delay, w_energy});
+    const CellPartition all = partition_cells({}, d.size(), 1);
+    PaperTable t;
+    build_paper_table(d, PaperSystem{f_edge_max, w_delay, w_energy}, Span<const std::int64_t>(all.order.data(), d.size()), t);
     py::dict r;
     r["option_ptr"] = to_numpy(t.option_ptr);
     r["linear"] = to_numpy(t.linear);
@@ -93,10 +100,11 @@ py::dict paper_table(const carray<double>& macs, const carray<double>& frames, c
 void bind_offloading(py::module_& m) {
     m.def("solve_paper", &solve_paper, py::arg("macs"), py::arg("frames"), py::arg("frame_bits"),
           py::arg("rate"), py::arg("tx_power"), py::arg("f_local_max"), py::arg("kappa"),
-          py::arg("rho"), py::arg("f_edge_max"), py::arg("w_delay"), py::arg("w_energy"),
+          py::arg("rho"), py::arg("cell"), py::arg("f_edge_max"), py::arg("w_delay"), py::arg("w_energy"),
           py::arg("method"), py::arg("seed"), py::arg("threads"), py::arg("node_limit"),
           py::arg("time_limit"),
-          "Solve the paper's single-cell problem. Inputs must already be validated.");
+          "Solve the paper's problem in every cell (cell: per-device cell index, or empty for one cell; "
+          "f_edge_max: per cell). Inputs must already be validated.");
     m.def("paper_table", &paper_table, py::arg("macs"), py::arg("frames"), py::arg("frame_bits"),
           py::arg("rate"), py::arg("tx_power"), py::arg("f_local_max"), py::arg("kappa"), py::arg("rho"),
           py::arg("f_edge_max"), py::arg("w_delay"), py::arg("w_energy"),

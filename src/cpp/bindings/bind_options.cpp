@@ -61,6 +61,15 @@ double table_cost(const carray<std::int64_t>& option_ptr, const carray<double>& 
     return total_cost(t, view1d(choice, "choice", static_cast<py::ssize_t>(t.n_devices())));
 }
 
+double relaxation_bound(const carray<std::int64_t>& option_ptr, const carray<double>& linear,
+                        const carray<std::int32_t>& server, const carray<double>& c, const carray<double>& w,
+                        const carray<double>& A, const carray<double>& B) {
+    const OptionTable t = table_view(option_ptr, linear, server, c, w, A, B);
+    py::gil_scoped_release release;
+    DualState dual;
+    return dual_bound(t, {}, dual, 4, kBisectionSteps);
+}
+
 }  // namespace
 
 void bind_options(py::module_& m) {
@@ -71,6 +80,9 @@ void bind_options(py::module_& m) {
     m.def("table_cost", &table_cost, py::arg("option_ptr"), py::arg("linear"), py::arg("server"),
           py::arg("c"), py::arg("w"), py::arg("A"), py::arg("B"), py::arg("choice"),
           "Total cost of a choice (menu index per device).");
+    m.def("relaxation_bound", &relaxation_bound, py::arg("option_ptr"), py::arg("linear"), py::arg("server"),
+          py::arg("c"), py::arg("w"), py::arg("A"), py::arg("B"),
+          "Lagrangian dual bound of the convex relaxation (its optimum for one server).");
 }
 
 }  // namespace edgesched

@@ -8,6 +8,10 @@
 
 namespace edgesched {
 
+namespace {
+constexpr double kInf = std::numeric_limits<double>::infinity();
+}  // namespace
+
 double Loads::total(const OptionTable& t) const {
     double quad = 0.0;
     for (std::size_t j = 0; j < U.size(); ++j) quad += t.A[j] * U[j] * U[j] + t.B[j] * V[j] * V[j];
@@ -39,74 +43,129 @@ std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
     // Sec. IV-C: start with every device offloaded (N_1 = all devices).
     for (std::size_t n = 0; n < N; ++n) choice[n] = 1;
     Loads l = compute_loads(t, Span<const std::int32_t>(choice));
+    auto edge = [&](std::size_t n) { return t.option(n, 1); };
+    auto server = [&](std::size_t n) { return static_cast<std::size_t>(t.server[edge(n)]); };
 
-    // The argmax below need not look at every device: devices are grouped in blocks, and a block whose
-    // upper bound on the score cannot beat the best score found so far is skipped. The bound uses the
-    // largest intercept, c and w of the block's offloaded devices; the scores it admits are computed
-    // exactly as a full scan would, so the sequence of choices is the paper's.
-    const std::size_t bs = std::max<std::size_t>(32, static_cast<std::size_t>(std::sqrt(double(N))));
-    const std::size_t n_blocks = (N + bs - 1) / bs;
-    std::vector<double> b_icpt(n_blocks), b_c(n_blocks), b_w(n_blocks), b_mag(n_blocks);
-    auto refresh = [&](std::size_t b) {
-        double icpt = -std::numeric_limits<double>::infinity(), cm = 0.0, wm = 0.0, mag = 0.0;
-        for (std::size_t n = b * bs; n < std::min(N, (b + 1) * bs); ++n) {
-            if (choice[n] != 1) continue;
-            const std::size_t o0 = t.option(n, 0), o1 = t.option(n, 1);
-            icpt = std::max(icpt, t.linear[o1] - t.linear[o0]);
-            cm = std::max(cm, t.c[o1]);
-            wm = std::max(wm, t.w[o1]);
-            mag = std::max(mag, std::abs(t.linear[o1]) + std::abs(t.linear[o0]));
-        }
-        b_icpt[b] = icpt;
-        b_c[b] = cm;
-        b_w[b] = wm;
-        b_mag[b] = mag;
+    // Score of device n, the paper's F_{1,n} - F_{0,n}: eq. (11) under Theorem 2 (its own edge cost
+    // b2*p*M*d/R + (b1/F)*c_n*U + b1*w_n*V) minus eq. (10) (the linear cost of the local option).
+    auto score = [&](std::size_t n, double& f1) {
+        const std::size_t o1 = edge(n), j = server(n);
+        f1 = t.linear[o1] + t.A[j] * t.c[o1] * l.U[j] + t.B[j] * t.w[o1] * l.V[j];
+        return f1 - t.linear[t.option(n, 0)];
     };
-    for (std::size_t b = 0; b < n_blocks; ++b) refresh(b);
+
+    // The argmax need not rescan every device. With P = A U and Q = B V of a server, a score is
+    // a_n + P c_n + Q w_n, and P and Q only fall. Devices are cut into blocks sorted by (server, c, w).
+    // A block scanned when its server's prices were (P_r, Q_r) had best score s_r; as long as it loses no
+    // device, no score in it can now exceed  s_r - c_min (P_r - P) - w_min (Q_r - Q), with c_min and w_min
+    // the block's smallest c and w: a tight bound, since the block's devices have similar c and w. Each
+    // iteration scans the blocks whose bound can beat the best score found, best bound first. Ranking is
+    // (score, lower index first), the tie rule of a full scan, and the scores are computed exactly as a
+    // full scan would, so the sequence of choices is the paper's.
+    using Entry = std::pair<double, std::size_t>;  // (score or bound, device)
+    auto ranks_below = [](const Entry& a, const Entry& b) {
+        return a.first < b.first || (a.first == b.first && a.second > b.second);
+    };
+    std::vector<std::size_t> order(N);
+    for (std::size_t n = 0; n < N; ++n) order[n] = n;
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        const std::size_t oa = edge(a), ob = edge(b);
+        if (server(a) != server(b)) return server(a) < server(b);
+        if (t.c[oa] != t.c[ob]) return t.c[oa] < t.c[ob];
+        return t.w[oa] < t.w[ob];
+    });
+    const std::size_t bs = std::max<std::size_t>(8, static_cast<std::size_t>(std::sqrt(double(N))));
+    struct Block {
+        std::size_t begin, end, j;  // devices still offloaded sit at positions begin .. end - 1
+        double c_min, w_min, mag;   // mag: largest |linear|, the scale of the rounding slack
+        Entry best;                 // best score at the last scan ({-inf, N}: no device left)
+        double P, Q;                // the server's prices at the last scan
+        std::size_t scanned;        // iteration of the last scan
+    };
+    // Per position in `order`, the terms of the score laid out for the scan: a score is
+    // (linear_1 + (A c) U + (B w) V) - linear_0, the same operations in the same order as `score`.
+    std::vector<double> l0(N), l1(N), Ac(N), Bw(N);
+    std::vector<std::size_t> block_of(N), pos_of(N);
+    std::vector<Block> blocks;
+    for (std::size_t b = 0; b < N;) {
+        Block k{b, b, server(order[b]), kInf, kInf, 0.0, {-kInf, N}, 0.0, 0.0, 0};
+        while (k.end < N && k.end - b < bs && server(order[k.end]) == k.j) {
+            const std::size_t i = k.end++, n = order[i], o1 = edge(n);
+            l0[i] = t.linear[t.option(n, 0)];
+            l1[i] = t.linear[o1];
+            Ac[i] = t.A[k.j] * t.c[o1];
+            Bw[i] = t.B[k.j] * t.w[o1];
+            block_of[n] = blocks.size();
+            pos_of[n] = i;
+            k.c_min = std::min(k.c_min, t.c[o1]);
+            k.w_min = std::min(k.w_min, t.w[o1]);
+            k.mag = std::max(k.mag, std::abs(l1[i]) + std::abs(l0[i]));
+        }
+        blocks.push_back(k);
+        b = k.end;
+    }
+    double f1 = 0.0;
+    std::size_t iteration = 0;  // the scans below count as before the first iteration
+    auto scan = [&](Block& k) {
+        const double U = l.U[k.j], V = l.V[k.j];
+        k.best = {-kInf, N};
+        for (std::size_t i = k.begin; i < k.end; ++i) {
+            const Entry e{(l1[i] + Ac[i] * U + Bw[i] * V) - l0[i], order[i]};
+            if (ranks_below(k.best, e)) k.best = e;
+        }
+        k.P = t.A[k.j] * U;
+        k.Q = t.B[k.j] * V;
+        k.scanned = iteration;
+    };
+    auto remove = [&](std::size_t n) {  // swap n's position with the block's last offloaded one
+        Block& k = blocks[block_of[n]];
+        const std::size_t i = pos_of[n], e = --k.end;
+        std::swap(order[i], order[e]);
+        std::swap(l0[i], l0[e]);
+        std::swap(l1[i], l1[e]);
+        std::swap(Ac[i], Ac[e]);
+        std::swap(Bw[i], Bw[e]);
+        pos_of[order[i]] = i;
+        pos_of[order[e]] = e;
+    };
+    auto bound = [&](const Block& k) -> Entry {
+        if (k.best.second == N || k.scanned == iteration) return k.best;
+        const double drop = k.c_min * (k.P - t.A[k.j] * l.U[k.j]) + k.w_min * (k.Q - t.B[k.j] * l.V[k.j]);
+        const double b = k.best.first - drop;
+        return {b + 1e-12 * (std::abs(b) + k.mag + k.c_min * k.P + k.w_min * k.Q), k.best.second};
+    };
+    for (Block& k : blocks) scan(k);
+    std::vector<Entry> bounds(blocks.size());
 
     std::size_t moved = 0;
-    for (;;) {
-        double AU = 0.0, BV = 0.0;  // the largest server prices A_j U_j and B_j V_j
-        for (std::size_t j = 0; j < t.n_servers(); ++j) {
-            AU = std::max(AU, t.A[j] * l.U[j]);
-            BV = std::max(BV, t.B[j] * l.V[j]);
+    for (iteration = 1;; ++iteration) {
+        for (std::size_t b = 0; b < blocks.size(); ++b) bounds[b] = bound(blocks[b]);
+        Entry best{-kInf, N};
+        for (;;) {  // scan the best-bounded unscanned block while its bound can beat `best`
+            std::size_t pick = blocks.size();
+            for (std::size_t b = 0; b < blocks.size(); ++b)
+                if (blocks[b].scanned != iteration && (pick == blocks.size() || ranks_below(bounds[pick], bounds[b])))
+                    pick = b;
+            if (pick == blocks.size() || bounds[pick].second == N || !ranks_below(best, bounds[pick])) break;
+            scan(blocks[pick]);
+            bounds[pick] = blocks[pick].best;
+            if (ranks_below(best, bounds[pick])) best = bounds[pick];
         }
-        // k = argmax over offloaded devices of F_{1,n} - F_{0,n}; ties go to the lowest index.
-        std::size_t k = N;
-        double best = -std::numeric_limits<double>::infinity();
-        double best_f1 = 0.0;
-        for (std::size_t b = 0; b < n_blocks; ++b) {
-            if (b_icpt[b] == -std::numeric_limits<double>::infinity()) continue;  // nobody offloaded
-            const double shared = AU * b_c[b] + BV * b_w[b];
-            const double bound = b_icpt[b] + shared + 1e-12 * (b_mag[b] + shared);
-            if (k != N && bound <= best) continue;  // later blocks win only with a strictly larger score
-            for (std::size_t n = b * bs; n < std::min(N, (b + 1) * bs); ++n) {
-                if (choice[n] != 1) continue;
-                const std::size_t o0 = t.option(n, 0), o1 = t.option(n, 1);
-                const auto j = static_cast<std::size_t>(t.server[o1]);
-                // eq. (11) under Theorem 2: the device's own edge cost b2*p*M*d/R + (b1/F)*c_n*U + b1*w_n*V.
-                const double f1 = t.linear[o1] + t.A[j] * t.c[o1] * l.U[j] + t.B[j] * t.w[o1] * l.V[j];
-                const double score = f1 - t.linear[o0];  // eq. (10): F_{0,n} = linear of the local option
-                if (k == N || score > best) {
-                    k = n;
-                    best = score;
-                    best_f1 = f1;
-                }
-            }
-        }
+        const std::size_t k = best.second;
         if (k == N) break;  // every device is local
+        score(k, f1);
         // Change of the total if k moves to local: its own costs swap, and the others on its server
         // lose the share k held of the CPU and the airtime (the squares in DESIGN.md §1).
-        const std::size_t o0 = t.option(k, 0), o1 = t.option(k, 1);
-        const auto j = static_cast<std::size_t>(t.server[o1]);
-        const double delta = t.linear[o0] - best_f1 - t.A[j] * t.c[o1] * (l.U[j] - t.c[o1]) -
+        const std::size_t o0 = t.option(k, 0), o1 = edge(k), j = server(k);
+        const double delta = t.linear[o0] - f1 - t.A[j] * t.c[o1] * (l.U[j] - t.c[o1]) -
                              t.B[j] * t.w[o1] * (l.V[j] - t.w[o1]);
         if (!(delta < 0.0)) break;  // the total does not strictly decrease: put k back and stop
         choice[k] = 0;
         l.U[j] -= t.c[o1];
         l.V[j] -= t.w[o1];
-        refresh(k / bs);
         ++moved;
+        remove(k);
+        scan(blocks[block_of[k]]);  // k's block lost its best: rescan it at the new prices
     }
     return moved;
 }

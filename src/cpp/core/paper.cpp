@@ -17,52 +17,53 @@ OptionTable PaperTable::view() const {
                        {B.data(), B.size()}};
 }
 
-PaperTable build_paper_table(const PaperDevices& d, const PaperSystem& s) {
-    const std::size_t N = d.size();
-    PaperTable t;
+void build_paper_table(const PaperDevices& d, const PaperSystem& s, Span<const std::int64_t> idx, PaperTable& t) {
+    const std::size_t N = idx.size;
     t.option_ptr.resize(N + 1);
     t.linear.resize(2 * N);
     t.c.resize(2 * N);
     t.w.resize(2 * N);
     t.server.resize(2 * N);
-    for (std::size_t n = 0; n < N; ++n) {
-        t.option_ptr[n] = static_cast<std::int64_t>(2 * n);
+    for (std::size_t i = 0; i < N; ++i) {
+        const auto n = static_cast<std::size_t>(idx[i]);
+        t.option_ptr[i] = static_cast<std::int64_t>(2 * i);
         const double cycles = d.rho[n] * d.macs[n];            // rho * C(M*_n)
         const double bits = d.frames[n] * d.frame_bits[n];     // M*_n * d_n
         const double f = local_frequency(s.w_delay, s.w_energy, d.kappa[n], d.f_local_max[n]);
         // Option 0, local: eq. (10) with eqs. (1), (3) at the Theorem 1 frequency.
-        t.linear[2 * n] = s.w_delay * cycles / f + s.w_energy * d.kappa[n] * cycles * f * f;
-        t.server[2 * n] = -1;
-        t.c[2 * n] = 0.0;
-        t.w[2 * n] = 0.0;
+        t.linear[2 * i] = s.w_delay * cycles / f + s.w_energy * d.kappa[n] * cycles * f * f;
+        t.server[2 * i] = -1;
+        t.c[2 * i] = 0.0;
+        t.w[2 * i] = 0.0;
         // Option 1, edge: eq. (11) after Theorem 2; the shared part is (b1/F) U^2 + b1 V^2.
-        t.linear[2 * n + 1] = s.w_energy * d.tx_power[n] * bits / d.rate[n];  // eq. (5)
-        t.server[2 * n + 1] = 0;
-        t.c[2 * n + 1] = std::sqrt(cycles);
-        t.w[2 * n + 1] = std::sqrt(bits / d.rate[n]);
+        t.linear[2 * i + 1] = s.w_energy * d.tx_power[n] * bits / d.rate[n];  // eq. (5)
+        t.server[2 * i + 1] = 0;
+        t.c[2 * i + 1] = std::sqrt(cycles);
+        t.w[2 * i + 1] = std::sqrt(bits / d.rate[n]);
     }
     t.option_ptr[N] = static_cast<std::int64_t>(2 * N);
     t.A = {s.w_delay / s.f_edge_max};
     t.B = {s.w_delay};
-    return t;
 }
 
-double decode_paper(const PaperDevices& d, const PaperSystem& s, Span<const std::int32_t> choice,
-                    const PaperSchedule& out) {
-    const std::size_t N = d.size();
+double decode_paper(const PaperDevices& d, const PaperSystem& s, Span<const std::int64_t> idx,
+                    Span<const std::int32_t> choice, const PaperSchedule& out) {
+    const std::size_t N = idx.size;
     // Theorem 2 denominators: U = sum_S sqrt(rho C), V = sum_S sqrt(M d / R) over offloaded devices.
     double U = 0.0, V = 0.0;
-    for (std::size_t n = 0; n < N; ++n) {
-        if (choice[n] == 1) {
+    for (std::size_t i = 0; i < N; ++i) {
+        const auto n = static_cast<std::size_t>(idx[i]);
+        if (choice[i] == 1) {
             U += std::sqrt(d.rho[n] * d.macs[n]);
             V += std::sqrt(d.frames[n] * d.frame_bits[n] / d.rate[n]);
         }
     }
     double cost = 0.0;
-    for (std::size_t n = 0; n < N; ++n) {
+    for (std::size_t i = 0; i < N; ++i) {
+        const auto n = static_cast<std::size_t>(idx[i]);
         const double cycles = d.rho[n] * d.macs[n];
         const double bits = d.frames[n] * d.frame_bits[n];
-        if (choice[n] == 1) {
+        if (choice[i] == 1) {
             out.f_local[n] = 0.0;
             out.f_edge[n] = s.f_edge_max * std::sqrt(cycles) / U;         // eq. (19), Theorem 2
             out.time_share[n] = std::sqrt(bits / d.rate[n]) / V;         // eq. (20), general d_n

@@ -38,14 +38,16 @@ struct PaperTable {
     std::vector<std::int32_t> server;
     OptionTable view() const;
 };
-PaperTable build_paper_table(const PaperDevices& d, const PaperSystem& s);
+// Table of the devices idx[0], idx[1], ... (a cell), written into `t` (whose storage is reused).
+void build_paper_table(const PaperDevices& d, const PaperSystem& s, Span<const std::int64_t> idx, PaperTable& t);
 
 // Physical schedule of a choice (0 local, 1 offloaded): Theorem 1 and Theorem 2 (general form).
 struct PaperSchedule {
     Span<double> f_local, f_edge, time_share, delay, energy;
 };
-// Fills `out` and returns the total cost sum_n (b1 * delay_n + b2 * energy_n), eq. (8).
-double decode_paper(const PaperDevices& d, const PaperSystem& s, Span<const std::int32_t> choice,
-                    const PaperSchedule& out);
+// `choice[i]` is the option of device idx[i]; fills `out` at the indices idx[i] and returns the cell's cost
+// sum_i (b1 * delay + b2 * energy), eq. (8).
+double decode_paper(const PaperDevices& d, const PaperSystem& s, Span<const std::int64_t> idx,
+                    Span<const std::int32_t> choice, const PaperSchedule& out);
 
 }  // namespace edgesched

@@ -12,9 +12,6 @@ namespace edgesched {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-// Bisection steps per multiplier: the bracket shrinks to 2^-34 of its width, which puts the bound within
-// about 1e-10 (relative) of the dual maximum; the bound is valid whatever the number of steps.
-constexpr int kBisectionSteps = 34;
 
 // Change of the total when one device moves from option a to option b (DESIGN.md §1: only the linear
 // term and the sums of the servers involved change).
@@ -88,14 +85,19 @@ double dual_value(const OptionTable& t, Span<const std::int32_t> fixed, const Du
 
 // Maximise g over (lambda_j, mu_j) with the other servers' multipliers held: nested bisection on the
 // supergradients  sum_n c_active(n) - lambda/(2A)  and  sum_n w_active(n) - mu/(2B).
+struct Step {
+    double tau, c, w;  // a device is on server j for lambda < tau; its c and w there
+};
+
 void optimise_server(const OptionTable& t, Span<const std::int32_t> fixed, DualState& d, std::size_t j,
                      int steps, std::vector<double>& rest, std::vector<std::size_t>& on_j_ptr,
-                     std::vector<std::size_t>& on_j) {
+                     std::vector<std::size_t>& on_j, std::vector<Step>& tau_steps) {
     const std::size_t N = t.n_devices();
     // Per device: the best price among allowed options not on server j, and its options on j.
     on_j.clear();
     on_j_ptr.assign(N + 1, 0);
     double c_max = 0.0, w_max = 0.0;
+    bool one_per_device = true;
     for (std::size_t n = 0; n < N; ++n) {
         const auto [lo, hi] = allowed(t, fixed, n);
         double r = kInf, cm = 0.0, wm = 0.0;
@@ -110,6 +112,7 @@ void optimise_server(const OptionTable& t, Span<const std::int32_t> fixed, DualS
         }
         rest[n] = r;
         on_j_ptr[n + 1] = on_j.size();
+        one_per_device = one_per_device && on_j_ptr[n + 1] - on_j_ptr[n] <= 1;
         c_max += cm;
         w_max += wm;
     }
@@ -141,7 +144,53 @@ void optimise_server(const OptionTable& t, Span<const std::int32_t> fixed, DualS
     struct Inner {
         double lambda, w_sum;
     };
+    auto combine = [&](double lam, double sc_lo, double sw_lo, double sc_hi, double sw_hi) -> Inner {
+        const double g_lo = sc_lo - lam / (2.0 * A), g_hi = sc_hi - lam / (2.0 * A);
+        const double theta = g_lo - g_hi > 0.0 ? std::clamp(-g_hi / (g_lo - g_hi), 0.0, 1.0) : 1.0;
+        return {lam, theta * sw_lo + (1.0 - theta) * sw_hi};
+    };
+    // With at most one option per device on server j (the paper's table), device n is on j exactly when
+    // lambda < tau_n = (rest_n - linear_o - mu w_o) / c_o, so the lambda-supergradient is a step function
+    // with one step per device: sorting the steps finds its zero exactly, in O(N log N).
+    auto best_lambda_sorted = [&](double mu) -> Inner {
+        tau_steps.clear();
+        double sw_fixed = 0.0;  // devices on j whatever lambda is (c_o == 0)
+        for (std::size_t n = 0; n < N; ++n) {
+            if (on_j_ptr[n] == on_j_ptr[n + 1]) continue;
+            const std::size_t o = on_j[on_j_ptr[n]];
+            const double slack = rest[n] - t.linear[o] - mu * t.w[o];
+            if (t.c[o] > 0.0) {
+                if (slack > 0.0) tau_steps.push_back({slack / t.c[o], t.c[o], t.w[o]});
+            } else if (slack > 0.0) {
+                sw_fixed += t.w[o];
+            }
+        }
+        std::sort(tau_steps.begin(), tau_steps.end(), [](const Step& a, const Step& b) { return a.tau > b.tau; });
+        // Walk down from lambda = +inf: on (tau_{k+1}, tau_k) the first k steps are active.
+        double sc = 0.0, lam = 0.0;
+        for (std::size_t k = 0; k <= tau_steps.size(); ++k) {
+            const double lower = k < tau_steps.size() ? std::max(tau_steps[k].tau, 0.0) : 0.0;
+            if (sc >= lower / (2.0 * A)) {
+                lam = std::min(2.0 * A * sc, k > 0 ? tau_steps[k - 1].tau : kInf);
+                break;
+            }
+            sc += tau_steps[k].c;
+        }
+        // Sums on both sides of lam (they differ only when lam sits on a step: a kink of g).
+        double sc_lo = 0.0, sw_lo = sw_fixed, sc_hi = 0.0, sw_hi = sw_fixed;
+        for (const Step& st : tau_steps) {
+            if (st.tau < lam) break;
+            sc_lo += st.c;
+            sw_lo += st.w;
+            if (st.tau > lam) {
+                sc_hi += st.c;
+                sw_hi += st.w;
+            }
+        }
+        return combine(lam, sc_lo, sw_lo, sc_hi, sw_hi);
+    };
     auto best_lambda = [&](double mu) -> Inner {
+        if (one_per_device && A > 0.0) return best_lambda_sorted(mu);
         double sc_lo, sw_lo, sc_hi, sw_hi;
         double lo = 0.0, hi = A > 0.0 ? 2.0 * A * c_max : 0.0;
         active_sums(lo, mu, sc_lo, sw_lo);
@@ -157,19 +206,39 @@ void optimise_server(const OptionTable& t, Span<const std::int32_t> fixed, DualS
                 hi = mid, sc_hi = sc, sw_hi = sw;
             }
         }
-        const double lam = 0.5 * (lo + hi);
-        const double g_lo = sc_lo - lam / (2.0 * A), g_hi = sc_hi - lam / (2.0 * A);
-        const double theta = g_lo - g_hi > 0.0 ? std::clamp(-g_hi / (g_lo - g_hi), 0.0, 1.0) : 1.0;
-        return {lam, theta * sw_lo + (1.0 - theta) * sw_hi};
+        return combine(0.5 * (lo + hi), sc_lo, sw_lo, sc_hi, sw_hi);
     };
     double mu = 0.0;
     if (B > 0.0) {
+        // psi(mu) = w_sum - mu / (2B) decreases in mu and is piecewise linear (between breakpoints the
+        // inner solution moves linearly with mu), so regula falsi with the Illinois modification finds its
+        // zero in a few steps; it never leaves the bracket, and `steps` caps it.
+        auto psi = [&](double m) { return best_lambda(m).w_sum - m / (2.0 * B); };
         double lo = 0.0, hi = 2.0 * B * w_max;
-        for (int it = 0; it < steps; ++it) {
-            const double mid = 0.5 * (lo + hi);
-            (best_lambda(mid).w_sum - mid / (2.0 * B) > 0.0 ? lo : hi) = mid;
+        double f_lo = psi(lo), f_hi = hi > lo ? psi(hi) : 0.0;
+        double best_abs = std::abs(f_lo);
+        mu = lo;
+        auto keep = [&](double m, double f) {
+            if (std::abs(f) < best_abs) best_abs = std::abs(f), mu = m;
+        };
+        keep(hi, f_hi);
+        const double tol = 1e-15 * (w_max + hi / (2.0 * B));
+        int side = 0;
+        for (int it = 0; it < steps && f_lo > tol && f_hi < -tol && hi - lo > 1e-15 * hi; ++it) {
+            double m = (lo * f_hi - hi * f_lo) / (f_hi - f_lo);
+            if (!(m > lo && m < hi)) m = 0.5 * (lo + hi);
+            const double f = psi(m);
+            keep(m, f);
+            if (f > 0.0) {
+                lo = m, f_lo = f;
+                if (side == -1) f_hi *= 0.5;  // Illinois: the same end kept twice
+                side = -1;
+            } else {
+                hi = m, f_hi = f;
+                if (side == 1) f_lo *= 0.5;
+                side = 1;
+            }
         }
-        mu = 0.5 * (lo + hi);
     }
     d.mu[j] = mu;
     d.lambda[j] = best_lambda(mu).lambda;
@@ -208,6 +277,18 @@ std::size_t descent(const OptionTable& t, Span<std::int32_t> choice, std::size_t
     return moves;
 }
 
+double tangent_bound(const OptionTable& t, Span<const std::int32_t> choice) {
+    const Loads l = compute_loads(t, choice);
+    DualState d;
+    d.lambda.resize(t.n_servers());
+    d.mu.resize(t.n_servers());
+    for (std::size_t j = 0; j < t.n_servers(); ++j) {
+        d.lambda[j] = 2.0 * t.A[j] * l.U[j];
+        d.mu[j] = 2.0 * t.B[j] * l.V[j];
+    }
+    return dual_value(t, {}, d);
+}
+
 double dual_bound(const OptionTable& t, Span<const std::int32_t> fixed, DualState& dual, int sweeps,
                   int bisection_steps) {
     const std::size_t S = t.n_servers();
@@ -215,6 +296,7 @@ double dual_bound(const OptionTable& t, Span<const std::int32_t> fixed, DualStat
     if (dual.mu.size() != S) dual.mu.assign(S, 0.0);
     std::vector<double> rest(t.n_devices());
     std::vector<std::size_t> on_j_ptr, on_j;
+    std::vector<Step> tau_steps;
     on_j.reserve(t.linear.size);
     // With one server the block is the whole problem and one sweep is exact; with several, block
     // coordinate ascent improves g monotonically but may stop short of its maximum (the bound stays valid).
@@ -223,7 +305,7 @@ double dual_bound(const OptionTable& t, Span<const std::int32_t> fixed, DualStat
     for (int s = 0; s < n_sweeps; ++s) {
         for (std::size_t j = 0; j < S; ++j) {
             const double lam = dual.lambda[j], mu = dual.mu[j];
-            optimise_server(t, fixed, dual, j, bisection_steps, rest, on_j_ptr, on_j);
+            optimise_server(t, fixed, dual, j, bisection_steps, rest, on_j_ptr, on_j, tau_steps);
             const double g_new = dual_value(t, fixed, dual);
             if (g_new < g) {  // bisection landed off the maximum by rounding: keep the better point
                 dual.lambda[j] = lam;
@@ -434,8 +516,13 @@ SearchResult solve_method(const OptionTable& t, const std::string& method, Span<
         r.proven = true;
         return r;
     }
-    DualState dual;
-    const double bound = dual_bound(t, {}, dual, 4, kBisectionSteps);
+    if (method == "bnb") {
+        DualState dual;
+        const double bound = dual_bound(t, {}, dual, 4, kBisectionSteps);
+        dual_rounding(t, dual, {}, choice);
+        descent(t, choice, std::numeric_limits<std::size_t>::max());
+        return branch_and_bound(t, choice, limits, dual, bound);
+    }
     if (method == "greedy") {
         if (!is_paper_table(t))
             throw std::invalid_argument(
@@ -443,10 +530,6 @@ SearchResult solve_method(const OptionTable& t, const std::string& method, Span<
         paper_greedy(t, choice);
     } else if (method == "descent") {
         descent(t, choice, std::numeric_limits<std::size_t>::max());  // from the caller's start
-    } else if (method == "bnb") {
-        dual_rounding(t, dual, {}, choice);
-        descent(t, choice, std::numeric_limits<std::size_t>::max());
-        return branch_and_bound(t, choice, limits, dual, bound);
     } else if (method == "local") {
         fixed_choice(t, 0, choice);
     } else if (method == "edge") {
@@ -457,7 +540,7 @@ SearchResult solve_method(const OptionTable& t, const std::string& method, Span<
         throw std::invalid_argument("unknown method '" + method + "'");
     }
     r.cost = total_cost(t, Span<const std::int32_t>(choice));
-    r.lower_bound = std::min(bound, r.cost);
+    r.lower_bound = std::min(tangent_bound(t, Span<const std::int32_t>(choice)), r.cost);
     return r;
 }
 

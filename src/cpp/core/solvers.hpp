@@ -24,11 +24,20 @@ std::size_t descent(const OptionTable& t, Span<std::int32_t> choice, std::size_t
 // `fixed[n] >= 0` restricts device n to that menu index (used by branch-and-bound); pass an empty span for
 // none. The multipliers are improved in place (block coordinate ascent over servers, each block solved
 // exactly by nested bisection on the supergradient; one block, the paper's case, is solved exactly).
+// Cap on the root-finding steps per multiplier (bisection or Illinois): with bisection the bracket shrinks
+// to 2^-34 of its width, about 1e-10 of the dual maximum; the bound is valid whatever the number of steps.
+inline constexpr int kBisectionSteps = 34;
+
 struct DualState {
     std::vector<double> lambda, mu;
 };
 double dual_bound(const OptionTable& t, Span<const std::int32_t> fixed, DualState& dual, int sweeps,
                   int bisection_steps);
+
+// The dual function at the multipliers where the quadratic terms touch their tangents at `choice`'s loads
+// (lambda_j = 2 A_j U_j, mu_j = 2 B_j V_j): a valid lower bound in one pass over the table, equal to the cost
+// of `choice` minus, summed over devices, how much cheaper a device's best option is at those prices.
+double tangent_bound(const OptionTable& t, Span<const std::int32_t> choice);
 
 // Choice minimising the linearised objective at the multipliers (relaxation rounding); devices with
 // `fixed[n] >= 0` keep that option (pass an empty span for none).
@@ -64,7 +73,8 @@ SearchResult solve_auto(const OptionTable& t, Span<std::int32_t> choice, const S
                         unsigned threads);
 
 // One entry point for every method by name ("auto", "greedy", "descent", "exhaustive", "bnb", "local",
-// "edge", "random"). Fills `choice`; returns its cost and a certified lower bound.
+// "edge", "random"). Fills `choice`; returns its cost and a certified lower bound: the relaxation bound for
+// "auto" and "bnb", the tangent bound at the returned choice for the others (one pass, cheap, looser).
 SearchResult solve_method(const OptionTable& t, const std::string& method, Span<std::int32_t> choice,
                           std::uint64_t seed, const SearchLimits& limits, unsigned threads);
 

@@ -1,0 +1,40 @@
+// Independent cells solved in one call (DESIGN.md §2, batched entry points): the devices of a cell share
+// its edge server and uplink, and cells share nothing, so each is the paper's problem on its own.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "paper.hpp"
+#include "solvers.hpp"
+#include "span.hpp"
+
+namespace edgesched {
+
+// Devices grouped by cell: those of cell k are order[ptr[k]] .. order[ptr[k+1] - 1], in ascending index.
+struct CellPartition {
+    std::vector<std::int64_t> ptr;    // n_cells + 1
+    std::vector<std::int64_t> order;  // a permutation of 0 .. n_devices - 1
+    std::size_t n_cells() const { return ptr.size() - 1; }
+};
+// Counting sort of `cell` (every entry in [0, n_cells)); an empty `cell` puts every device in one cell.
+CellPartition partition_cells(Span<const std::int64_t> cell, std::size_t n_devices, std::size_t n_cells);
+
+// Per-cell results.
+struct CellOutcome {
+    Span<double> cost;               // eq. (8) summed over the cell's devices
+    Span<double> lower_bound;        // certified lower bound of the cell's optimum
+    Span<std::uint8_t> proven;       // the cell's schedule is proven optimal
+};
+
+// Solves every cell with `method` (see solve_method), `threads` workers taking cells in turn; a single
+// cell gets the threads itself (the exhaustive search uses them). `f_edge_max[k]` is cell k's server
+// capacity. `choice` and `out` are per device, in the caller's order. Every result equals that of the
+// cell solved alone; `limits` apply to each cell.
+void solve_paper_cells(const PaperDevices& d, Span<const double> f_edge_max, double w_delay, double w_energy,
+                       const CellPartition& cells, const std::string& method, std::uint64_t seed,
+                       const SearchLimits& limits, unsigned threads, Span<std::int32_t> choice,
+                       const PaperSchedule& out, const CellOutcome& result);
+
+}  // namespace edgesched
