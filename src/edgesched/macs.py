@@ -6,7 +6,9 @@ an irregular, discrete function of the number of input frames ``M`` because of
 the strides and paddings of 3D convolutions (Sec. III-A).  This module counts
 ``C(M)`` exactly, layer by layer, for torchvision's 3D ResNet-18
 (``torchvision.models.video.r3d_18``), the "ResNet-18" of the paper's
-experiments (Sec. V).
+experiments (Sec. V), from its layer description :func:`edgesched.arch.r3d_18`
+(other architectures and transformed variants: :mod:`edgesched.arch`,
+:mod:`edgesched.variants`).
 
 Counting rules
 --------------
@@ -31,6 +33,8 @@ from typing import Any, Literal, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from .arch import Conv, LayerStats, Linear, r3d_18
 
 __all__ = [
     "MODELS",
@@ -97,51 +101,26 @@ def _conv3d(
     name: str, in_shape: Shape4, c_out: int, kernel: Triple, stride: Triple, padding: Triple
 ) -> LayerMacs:
     """One bias-free Conv3d layer: output shape by PyTorch's floor rule and its MACs."""
-    c_in = in_shape[0]
-    out: list[int] = []
-    for dim, (size, k, s, p) in enumerate(zip(in_shape[1:], kernel, stride, padding)):
-        o = (size + 2 * p - k) // s + 1
-        if o < 1:
-            raise ValueError(
-                f"input too small for layer {name!r}: {'THW'[dim]} size {size} with kernel {k}, "
-                f"stride {s}, padding {p} gives output size {o} < 1"
-            )
-        out.append(o)
-    t, h, w = out
-    macs = t * h * w * c_out * c_in * kernel[0] * kernel[1] * kernel[2]
-    return LayerMacs(name, "conv3d", in_shape, (c_out, t, h, w), kernel, stride, padding, macs)
+    layer = Conv(name, c_out, kernel, stride, padding)
+    out = layer.out_shape([in_shape])
+    return LayerMacs(name, "conv3d", in_shape, out, kernel, stride, padding, layer.counts([in_shape], out)[0])
+
+
+def _record(stats: LayerStats, layer: Conv | Linear) -> LayerMacs:
+    if isinstance(layer, Conv):
+        return LayerMacs(stats.name, "conv3d", stats.in_shapes[0], stats.out_shape, layer.kernel, layer.stride,
+                         layer.padding, stats.macs)
+    return LayerMacs(stats.name, "linear", stats.in_shapes[0], stats.out_shape, (1, 1, 1), (1, 1, 1), (0, 0, 0),
+                     stats.macs)
 
 
 @lru_cache(maxsize=1024)
 def _r3d18_layers(frames: int, height: int, width: int, num_classes: int) -> tuple[LayerMacs, ...]:
-    layers: list[LayerMacs] = []
-    # Stem (torchvision BasicStem): Conv3d 3->64, k (3,7,7), s (1,2,2), p (1,3,3),
-    # then BN + ReLU.  No max-pool in the video ResNet stem.
-    x = _conv3d("stem.0", (3, frames, height, width), 64, (3, 7, 7), (1, 2, 2), (1, 3, 3))
-    layers.append(x)
-    shape = x.out_shape
-    k3, p1 = (3, 3, 3), (1, 1, 1)
-    for stage, (planes, st) in enumerate(((64, 1), (128, 2), (256, 2), (512, 2)), start=1):
-        for block in range(2):
-            s = st if block == 0 else 1
-            stride = (s, s, s)  # Conv3DSimple strides T, H and W alike
-            pre = f"layer{stage}.{block}"
-            c1 = _conv3d(f"{pre}.conv1.0", shape, planes, k3, stride, p1)
-            c2 = _conv3d(f"{pre}.conv2.0", c1.out_shape, planes, k3, (1, 1, 1), p1)
-            layers += [c1, c2]
-            if s != 1 or shape[0] != planes:
-                # Shortcut projection: 1x1x1 Conv3d with the block's stride (+ BN).
-                ds = _conv3d(f"{pre}.downsample.0", shape, planes, (1, 1, 1), stride, (0, 0, 0))
-                if ds.out_shape != c2.out_shape:  # pragma: no cover - cannot happen for pad = k // 2
-                    raise AssertionError(f"shortcut shape mismatch in {pre}")
-                layers.append(ds)
-            shape = c2.out_shape
-    # AdaptiveAvgPool3d(1) (not counted), flatten, Linear 512 -> num_classes.
-    c = shape[0]
-    layers.append(
-        LayerMacs("fc", "linear", (c, 1, 1, 1), (num_classes, 1, 1, 1), (1, 1, 1), (1, 1, 1), (0, 0, 0), c * num_classes)
-    )
-    return tuple(layers)
+    # The layer description of edgesched.arch.r3d_18; only the conv and fc layers do counted MACs.
+    arch = r3d_18(num_classes)
+    analysis = arch.analyze(frames, height, width)
+    return tuple(_record(stats, layer) for stats, layer in zip(analysis.layers, arch.layers)
+                 if isinstance(layer, (Conv, Linear)))
 
 
 @overload
