@@ -27,9 +27,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
-__all__ = ["option_costs"]
+__all__ = ["option_costs", "nearest_stations", "paper_options"]
 
 
 @njit(cache=True, nogil=True)
@@ -112,3 +112,135 @@ def option_costs(local_cycles: Any, f_local_max: Any, kappa: Any, edge_cycles: A
     out = [np.empty(shape) for _ in range(4)]
     _option_costs(*args, w_delay, w_energy, *out)
     return out[0], out[1], out[2], out[3]
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _nearest_stations(device_xy, station_xy, k, side, bucket_ptr, bucket_station, g, station,
+                      distance):  # pragma: no cover - compiled
+    size = side / g
+    for n in prange(device_xy.shape[0]):
+        x, y = device_xy[n, 0], device_xy[n, 1]
+        bx = min(max(int(x / size), 0), g - 1)
+        by = min(max(int(y / size), 0), g - 1)
+        found = 0
+        for i in range(k):
+            distance[n, i] = np.inf
+            station[n, i] = -1
+        r = 0
+        while True:
+            # every bucket on the ring at Chebyshev distance r around (bx, by)
+            for cx in range(bx - r, bx + r + 1):
+                if cx < 0 or cx >= g:
+                    continue
+                for cy in range(by - r, by + r + 1):
+                    if cy < 0 or cy >= g or (abs(cx - bx) != r and abs(cy - by) != r):
+                        continue
+                    b = cx * g + cy
+                    for q in range(bucket_ptr[b], bucket_ptr[b + 1]):
+                        s = bucket_station[q]
+                        d = np.hypot(station_xy[s, 0] - x, station_xy[s, 1] - y)
+                        # insert into the sorted top k (ties: lower station index first)
+                        if d < distance[n, k - 1] or (d == distance[n, k - 1] and s < station[n, k - 1]):
+                            i = k - 1
+                            while i > 0 and (distance[n, i - 1] > d or (distance[n, i - 1] == d
+                                                                        and station[n, i - 1] > s)):
+                                distance[n, i] = distance[n, i - 1]
+                                station[n, i] = station[n, i - 1]
+                                i -= 1
+                            distance[n, i] = d
+                            station[n, i] = s
+                            found += 1
+            # stations on rings beyond r are at least r bucket sides away
+            if (found >= k and distance[n, k - 1] <= r * size) or r > 2 * g:
+                break
+            r += 1
+
+
+def nearest_stations(device_xy: Any, station_xy: Any, k: int, side: float) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` nearest stations of every device, nearest first (ties: lower station index).
+
+    A bucket grid over the ``side`` x ``side`` m square and a ring search per device, in parallel; exact.
+    Points outside the square are allowed (they fall in the border buckets).
+
+    Parameters
+    ----------
+    device_xy, station_xy : array_like, shape (N, 2) and (S, 2)
+        Positions in m.
+    k : int
+        Stations per device, ``1 <= k <= S``.
+    side : float
+        Side of the area in m.
+
+    Returns
+    -------
+    station : ndarray of int64, shape (N, k)
+    distance : ndarray of float64, shape (N, k)
+        In m.
+    """
+    dev = np.ascontiguousarray(device_xy, dtype=np.float64)
+    sta = np.ascontiguousarray(station_xy, dtype=np.float64)
+    for name, a in (("device_xy", dev), ("station_xy", sta)):
+        if a.ndim != 2 or a.shape[1] != 2:
+            raise ValueError(f"{name} must have shape (n, 2) (x, y in m); got {a.shape}")
+        bad = ~np.isfinite(a).all(axis=1)
+        if bad.any():
+            raise ValueError(f"{name}[{int(np.flatnonzero(bad)[0])}] is not finite")
+    if not 1 <= int(k) <= sta.shape[0]:
+        raise ValueError(f"k is {k}; it must be between 1 and the number of stations ({sta.shape[0]})")
+    from ._validation import positive_scalar
+
+    side = positive_scalar("side", side, unit="m")
+    g = max(1, int(np.sqrt(sta.shape[0] / max(int(k), 1))))
+    bucket = np.clip((sta / (side / g)).astype(np.int64), 0, g - 1)
+    key = bucket[:, 0] * g + bucket[:, 1]
+    bucket_station = np.argsort(key, kind="stable")
+    bucket_ptr = np.zeros(g * g + 1, np.int64)
+    np.cumsum(np.bincount(key, minlength=g * g), out=bucket_ptr[1:])
+    station = np.empty((dev.shape[0], int(k)), np.int64)
+    distance = np.empty((dev.shape[0], int(k)))
+    _nearest_stations(dev, sta, int(k), side, bucket_ptr, bucket_station, g, station, distance)
+    return station, distance
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _paper_options(macs, frames, frame_bits, rate, station, tx_power, f_local_max, kappa, rho, w_delay,
+                   w_energy, option_ptr, linear, server, c, w):  # pragma: no cover - compiled
+    n_dev, k = rate.shape
+    for n in prange(n_dev):
+        o = n * (k + 1)
+        option_ptr[n] = o
+        cycles = rho[n] * macs[n]  # rho * C(M*_n)
+        bits = frames[n] * frame_bits[n]  # M*_n * d_n
+        f = local_frequency(w_delay, w_energy, kappa[n], f_local_max[n])  # Theorem 1
+        # option 0, local: eq. (10) with eqs. (1), (3)
+        linear[o] = w_delay * cycles / f + w_energy * kappa[n] * cycles * f * f
+        server[o] = -1
+        c[o] = 0.0
+        w[o] = 0.0
+        for i in range(k):  # option 1 + i: offload to the i-th nearest station, eq. (11) after Theorem 2
+            linear[o + 1 + i] = w_energy * tx_power[n] * bits / rate[n, i]  # eq. (5)
+            server[o + 1 + i] = station[n, i]
+            c[o + 1 + i] = np.sqrt(cycles)
+            w[o + 1 + i] = np.sqrt(bits / rate[n, i])
+    option_ptr[n_dev] = n_dev * (k + 1)
+
+
+def paper_options(macs: np.ndarray, frames: np.ndarray, frame_bits: np.ndarray, rate: np.ndarray,
+                  station: np.ndarray, tx_power: np.ndarray, f_local_max: np.ndarray, kappa: np.ndarray,
+                  rho: np.ndarray, w_delay: float, w_energy: float) -> dict[str, np.ndarray]:
+    """CSR option arrays of the paper's model with several reachable stations per device.
+
+    Device n gets ``1 + k`` options: local (Theorem 1), then offloading to each of its stations
+    ``station[n, i]`` at uplink rate ``rate[n, i]`` (bit/s). Per-device arrays are float64 of length N
+    (validated by the caller); ``rate`` and ``station`` have shape (N, k). Returns ``option_ptr``,
+    ``linear``, ``server``, ``c`` and ``w`` for :class:`edgesched.OptionTable`, the same numbers
+    :func:`edgesched.paper_table` gives for one station.
+    """
+    n, k = rate.shape
+    n_opt = n * (k + 1)
+    out = dict(option_ptr=np.empty(n + 1, np.int64), linear=np.empty(n_opt), server=np.empty(n_opt, np.int32),
+               c=np.empty(n_opt), w=np.empty(n_opt))
+    _paper_options(macs, frames, frame_bits, rate, station.astype(np.int32, copy=False), tx_power, f_local_max,
+                   kappa, rho, float(w_delay), float(w_energy), out["option_ptr"], out["linear"], out["server"],
+                   out["c"], out["w"])
+    return out

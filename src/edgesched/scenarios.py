@@ -4,7 +4,7 @@ A :class:`Scenario` holds one solvable instance of problem P1/P2 (paper
 Sec. III) as per-device float64 arrays plus a few scalars, in SI units.
 :func:`paper_default` builds the set-up of the paper's Sec. V;
 :func:`heterogeneous` draws devices with different accuracy requirements,
-CPUs and transmit powers.  :meth:`Scenario.solver_kwargs` gives the keyword
+CPUs and transmit powers; :func:`city` lays out many base stations and devices over a city.  :meth:`Scenario.solver_kwargs` gives the keyword
 arguments of ``edgesched.solve_offloading``.
 
 Pipeline (DESIGN.md, Sec. 3): positions -> distances -> uplink rates
@@ -28,7 +28,9 @@ from .macs import MODELS, _check_int, model_macs
 
 __all__ = [
     "SOLVER_KEYS",
+    "City",
     "Scenario",
+    "city",
     "frame_bits_rgb",
     "heterogeneous",
     "paper_default",
@@ -480,3 +482,154 @@ def heterogeneous(
     tx_power = rng.uniform(p_lo, p_hi, size=n)
     return paper_default(n, seed_i, alpha=alpha, f_local_max=f_local_max, tx_power=tx_power, **kwargs)
 
+
+
+@dataclass(frozen=True, eq=False)
+class City:
+    """Many base stations (each with an edge server) and devices over a square city, SI units.
+
+    Device n reaches its ``k`` nearest stations ``station[n]`` (nearest first) at uplink rates ``rate[n]``
+    (bit/s, the paper's channel at distance ``distance[n]``). Per-device arrays have shape ``(N,)``;
+    ``station``, ``distance`` and ``rate`` shape ``(N, k)``; ``station_xy`` ``(S, 2)`` and ``f_edge_max``
+    ``(S,)`` (Hz).
+
+    Two ways to solve it:
+
+    * :meth:`solver_kwargs`: every device attached to its nearest station, the stations independent cells:
+      ``edgesched.solve_offloading(**city.solver_kwargs(), method=...)`` (the paper's problem per cell).
+    * :meth:`option_table`: every device chooses local or any of its ``k`` stations, all coupled:
+      ``edgesched.solve_options(city.option_table())``.
+    """
+
+    station_xy: NDArray[np.float64]
+    f_edge_max: NDArray[np.float64]
+    device_xy: NDArray[np.float64]
+    station: NDArray[np.int64]
+    distance: NDArray[np.float64]
+    rate: NDArray[np.float64]
+    alpha: NDArray[np.float64]
+    frames: NDArray[np.float64]
+    macs: NDArray[np.float64]
+    frame_bits: NDArray[np.float64]
+    tx_power: NDArray[np.float64]
+    f_local_max: NDArray[np.float64]
+    kappa: NDArray[np.float64]
+    rho: NDArray[np.float64]
+    w_delay: float
+    w_energy: float
+    side: float
+    seed: int
+
+    @property
+    def n_devices(self) -> int:
+        """Number of devices N."""
+        return int(self.frames.shape[0])
+
+    @property
+    def n_stations(self) -> int:
+        """Number of base stations S."""
+        return int(self.station_xy.shape[0])
+
+    def _device_arrays(self) -> dict[str, NDArray[np.float64]]:
+        return dict(macs=self.macs, frames=self.frames, frame_bits=self.frame_bits, tx_power=self.tx_power,
+                    f_local_max=self.f_local_max, kappa=self.kappa, rho=self.rho)
+
+    def solver_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments of ``edgesched.solve_offloading`` with each device in its nearest station's
+        cell (``cell``, ``rate`` to that station, ``f_edge_max`` per station)."""
+        return dict(**self._device_arrays(), rate=np.ascontiguousarray(self.rate[:, 0]),
+                    cell=np.ascontiguousarray(self.station[:, 0]), f_edge_max=self.f_edge_max,
+                    w_delay=self.w_delay, w_energy=self.w_energy)
+
+    def option_table(self) -> Any:
+        """The coupled problem as an :class:`edgesched.OptionTable`: option 0 local, option ``1 + i``
+        offloading to ``station[n, i]``; server j is station j (``A[j] = w_delay / f_edge_max[j]``)."""
+        from .kernels import paper_options
+        from .options import OptionTable
+
+        arrays = paper_options(**self._device_arrays(), rate=self.rate, station=self.station,
+                               w_delay=self.w_delay, w_energy=self.w_energy)
+        return OptionTable(**arrays, A=self.w_delay / self.f_edge_max,
+                           B=np.full(self.n_stations, self.w_delay))
+
+
+def city(
+    n_stations: int = 100,
+    devices_per_station: float = 100,
+    seed: int = 0,
+    *,
+    layout: str = "grid",
+    k_nearest: int = 1,
+    station_spacing: float = 500.0,
+    bandwidth: float = 5e6,
+    f_edge_max: ArrayLike = 22e9,
+    alpha_range: tuple[float, float] = (0.80, 0.94),
+    f_local_max_range: tuple[float, float] = (1.0e9, 2.5e9),
+    tx_power_range: tuple[float, float] = (0.1, 0.4),
+    kappa: float = 1e-28,
+    rho: float = 0.12,
+    w_delay: float = 0.5,
+    w_energy: float = 0.5,
+    min_distance: float = 10.0,
+    curve: AccuracyCurve | None = None,
+    model: str = "r3d_18",
+) -> City:
+    """A city: base stations on a grid or a Poisson layout, devices uniform over the area.
+
+    The area is a square of side ``sqrt(n_stations) * station_spacing`` m. ``layout="grid"`` puts the
+    stations at the centres of a ``ceil(sqrt(S))``-wide grid (row by row, the first S), ``"poisson"``
+    draws them uniformly (a Poisson layout given its count). ``round(devices_per_station * S)`` devices
+    are uniform over the area, with the heterogeneous draws of :func:`heterogeneous` (accuracy needs,
+    CPUs, transmit powers), the paper's channel (Sec. V: 128.1 + 37.6 log10 D[km] dB, -174 dBm/Hz,
+    ``bandwidth`` per station) at a distance of at least ``min_distance`` m, and the paper's model.
+    Device n's ``k_nearest`` stations come from :func:`edgesched.kernels.nearest_stations`.
+
+    Randomness: ``numpy.random.default_rng(seed)``; the same seed gives the same city.
+    """
+    S = _check_int(n_stations, "n_stations")
+    seed_i = _seed(seed)
+    spacing = _scalar(station_spacing, "station_spacing", plural="spacings", unit="m")
+    per = _scalar(devices_per_station, "devices_per_station", plural="device densities")
+    k = _check_int(k_nearest, "k_nearest")
+    if k > S:
+        raise ValueError(f"k_nearest is {k}; it must be <= n_stations ({S})")
+    if layout not in ("grid", "poisson"):
+        raise ValueError(f"layout is {layout!r}; it must be 'grid' or 'poisson'")
+    if model not in MODELS:
+        raise ValueError(f"model is {model!r}; known models: {', '.join(sorted(MODELS))}")
+    curve = default_curve() if curve is None else curve
+    side = float(np.sqrt(S) * spacing)
+    n = max(1, int(round(per * S)))
+    rng = np.random.default_rng(seed_i)
+    if layout == "grid":
+        g = int(np.ceil(np.sqrt(S)))
+        i = np.arange(S)
+        station_xy = np.column_stack(((i // g + 0.5) * side / g, (i % g + 0.5) * side / g))
+    else:
+        station_xy = rng.uniform(0.0, side, size=(S, 2))
+    capacity = _per_device(_as_float_array(f_edge_max, "f_edge_max", plural="edge CPU capacities", unit="Hz",
+                                           low=0.0), "f_edge_max", S)
+    device_xy = rng.uniform(0.0, side, size=(n, 2))
+    a_lo, a_hi = _range(alpha_range, "alpha_range", low=0.0, low_inclusive=True, high=1.0)
+    f_lo, f_hi = _range(f_local_max_range, "f_local_max_range", low=0.0, low_inclusive=False, unit="Hz")
+    p_lo, p_hi = _range(tx_power_range, "tx_power_range", low=0.0, low_inclusive=False, unit="W")
+    alpha = rng.uniform(a_lo, a_hi, size=n)
+    f_local_max = rng.uniform(f_lo, f_hi, size=n)
+    tx_power = rng.uniform(p_lo, p_hi, size=n)
+
+    from .kernels import nearest_stations
+
+    station, distance = nearest_stations(device_xy, station_xy, k, side)
+    distance = np.maximum(distance, _scalar(min_distance, "min_distance", plural="distances", unit="m"))
+    bw = _scalar(bandwidth, "bandwidth", plural="bandwidths", unit="Hz")
+    rate = np.asarray(shannon_rate(bw, tx_power[:, None], distance), dtype=np.float64)  # eqs. 4-5
+    frames = np.asarray(min_frames(curve, alpha), dtype=np.int64)  # Sec. III-B
+    distinct, inverse = np.unique(frames, return_inverse=True)
+    macs = np.asarray(model_macs(model, distinct), dtype=np.float64)[inverse]  # C(M*), Sec. II-A
+    return City(
+        station_xy=station_xy, f_edge_max=capacity, device_xy=device_xy, station=station, distance=distance,
+        rate=rate, alpha=alpha, frames=frames.astype(np.float64), macs=macs,
+        frame_bits=np.full(n, float(frame_bits_rgb())), tx_power=tx_power, f_local_max=f_local_max,
+        kappa=np.full(n, float(kappa)), rho=np.full(n, float(rho)), w_delay=float(w_delay),
+        w_energy=float(w_energy), side=side, seed=seed_i,
+    )

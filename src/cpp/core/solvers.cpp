@@ -90,16 +90,18 @@ struct Step {
 };
 
 void optimise_server(const OptionTable& t, Span<const std::int32_t> fixed, DualState& d, std::size_t j,
-                     int steps, std::vector<double>& rest, std::vector<std::size_t>& on_j_ptr,
-                     std::vector<std::size_t>& on_j, std::vector<Step>& tau_steps) {
-    const std::size_t N = t.n_devices();
-    // Per device: the best price among allowed options not on server j, and its options on j.
+                     Span<const std::size_t> devs, int steps, std::vector<double>& rest,
+                     std::vector<std::size_t>& on_j_ptr, std::vector<std::size_t>& on_j,
+                     std::vector<Step>& tau_steps) {
+    // Only the devices `devs` with an allowed option on j depend on (lambda_j, mu_j). Per such device
+    // (position i in `devs`): the best price among its allowed options off server j, and its options on j.
+    const std::size_t N = devs.size;
     on_j.clear();
     on_j_ptr.assign(N + 1, 0);
     double c_max = 0.0, w_max = 0.0;
     bool one_per_device = true;
-    for (std::size_t n = 0; n < N; ++n) {
-        const auto [lo, hi] = allowed(t, fixed, n);
+    for (std::size_t i = 0; i < N; ++i) {
+        const auto [lo, hi] = allowed(t, fixed, devs[i]);
         double r = kInf, cm = 0.0, wm = 0.0;
         for (std::size_t o = lo; o < hi; ++o) {
             if (t.server[o] == static_cast<std::int32_t>(j)) {
@@ -110,9 +112,9 @@ void optimise_server(const OptionTable& t, Span<const std::int32_t> fixed, DualS
                 r = std::min(r, priced(t, d, o));
             }
         }
-        rest[n] = r;
-        on_j_ptr[n + 1] = on_j.size();
-        one_per_device = one_per_device && on_j_ptr[n + 1] - on_j_ptr[n] <= 1;
+        rest[i] = r;
+        on_j_ptr[i + 1] = on_j.size();
+        one_per_device = one_per_device && on_j_ptr[i + 1] - on_j_ptr[i] <= 1;
         c_max += cm;
         w_max += wm;
     }
@@ -123,8 +125,8 @@ void optimise_server(const OptionTable& t, Span<const std::int32_t> fixed, DualS
         sw = 0.0;
         for (std::size_t n = 0; n < N; ++n) {
             double best = rest[n], bc = 0.0, bw = 0.0;
-            for (std::size_t i = on_j_ptr[n]; i < on_j_ptr[n + 1]; ++i) {
-                const std::size_t o = on_j[i];
+            for (std::size_t q = on_j_ptr[n]; q < on_j_ptr[n + 1]; ++q) {
+                const std::size_t o = on_j[q];
                 const double v = t.linear[o] + lam * t.c[o] + mu * t.w[o];
                 if (v < best) {
                     best = v;
@@ -277,7 +279,7 @@ std::size_t descent(const OptionTable& t, Span<std::int32_t> choice, std::size_t
     return moves;
 }
 
-double tangent_bound(const OptionTable& t, Span<const std::int32_t> choice) {
+DualState tangent_point(const OptionTable& t, Span<const std::int32_t> choice) {
     const Loads l = compute_loads(t, choice);
     DualState d;
     d.lambda.resize(t.n_servers());
@@ -286,36 +288,86 @@ double tangent_bound(const OptionTable& t, Span<const std::int32_t> choice) {
         d.lambda[j] = 2.0 * t.A[j] * l.U[j];
         d.mu[j] = 2.0 * t.B[j] * l.V[j];
     }
-    return dual_value(t, {}, d);
+    return d;
+}
+
+double tangent_bound(const OptionTable& t, Span<const std::int32_t> choice) {
+    return dual_value(t, {}, tangent_point(t, choice));
 }
 
 double dual_bound(const OptionTable& t, Span<const std::int32_t> fixed, DualState& dual, int sweeps,
                   int bisection_steps) {
-    const std::size_t S = t.n_servers();
+    const std::size_t S = t.n_servers(), N = t.n_devices();
     if (dual.lambda.size() != S) dual.lambda.assign(S, 0.0);
     if (dual.mu.size() != S) dual.mu.assign(S, 0.0);
-    std::vector<double> rest(t.n_devices());
-    std::vector<std::size_t> on_j_ptr, on_j;
-    std::vector<Step> tau_steps;
-    on_j.reserve(t.linear.size);
-    // With one server the block is the whole problem and one sweep is exact; with several, block
-    // coordinate ascent improves g monotonically but may stop short of its maximum (the bound stays valid).
-    const int n_sweeps = S <= 1 ? 1 : sweeps;
-    double g = dual_value(t, fixed, dual);
-    for (int s = 0; s < n_sweeps; ++s) {
-        for (std::size_t j = 0; j < S; ++j) {
-            const double lam = dual.lambda[j], mu = dual.mu[j];
-            optimise_server(t, fixed, dual, j, bisection_steps, rest, on_j_ptr, on_j, tau_steps);
-            const double g_new = dual_value(t, fixed, dual);
-            if (g_new < g) {  // bisection landed off the maximum by rounding: keep the better point
-                dual.lambda[j] = lam;
-                dual.mu[j] = mu;
-            } else {
-                g = g_new;
+    // The devices with an allowed option on each server (CSR), and each device's best price.
+    std::vector<std::size_t> dev_ptr(S + 1, 0), devs, seen(S, N);
+    std::vector<double> best(N);
+    for (std::size_t n = 0; n < N; ++n) {
+        const auto [lo, hi] = allowed(t, fixed, n);
+        best[n] = kInf;
+        for (std::size_t o = lo; o < hi; ++o) {
+            best[n] = std::min(best[n], priced(t, dual, o));
+            const std::int32_t j = t.server[o];
+            if (j >= 0 && seen[static_cast<std::size_t>(j)] != n) {
+                seen[static_cast<std::size_t>(j)] = n;
+                ++dev_ptr[static_cast<std::size_t>(j) + 1];
             }
         }
     }
-    return g;
+    for (std::size_t j = 0; j < S; ++j) dev_ptr[j + 1] += dev_ptr[j];
+    devs.resize(dev_ptr[S]);
+    {
+        std::vector<std::size_t> next(dev_ptr.begin(), dev_ptr.end() - 1);
+        std::fill(seen.begin(), seen.end(), N);
+        for (std::size_t n = 0; n < N; ++n) {
+            const auto [lo, hi] = allowed(t, fixed, n);
+            for (std::size_t o = lo; o < hi; ++o) {
+                const std::int32_t j = t.server[o];
+                if (j >= 0 && seen[static_cast<std::size_t>(j)] != n) {
+                    seen[static_cast<std::size_t>(j)] = n;
+                    devs[next[static_cast<std::size_t>(j)]++] = n;
+                }
+            }
+        }
+    }
+    std::vector<double> rest(N), old_best;
+    std::vector<std::size_t> on_j_ptr, on_j;
+    std::vector<Step> tau_steps;
+    // With one server the block is the whole problem and one sweep is exact; with several, block
+    // coordinate ascent improves g monotonically from the caller's multipliers but may stop short of its
+    // maximum (the bound stays valid).
+    const int n_sweeps = S <= 1 ? 1 : sweeps;
+    for (int sweep = 0; sweep < n_sweeps; ++sweep) {
+        for (std::size_t j = 0; j < S; ++j) {
+            const Span<const std::size_t> on(devs.data() + dev_ptr[j], dev_ptr[j + 1] - dev_ptr[j]);
+            const double lam = dual.lambda[j], mu = dual.mu[j];
+            optimise_server(t, fixed, dual, j, on, bisection_steps, rest, on_j_ptr, on_j, tau_steps);
+            // Only the devices on j changed their best price: the change of g is theirs and j's penalty.
+            double delta = 0.0;
+            old_best.resize(on.size);
+            for (std::size_t i = 0; i < on.size; ++i) {
+                const std::size_t n = on[i];
+                const auto [lo, hi] = allowed(t, fixed, n);
+                double b = kInf;
+                for (std::size_t o = lo; o < hi; ++o) b = std::min(b, priced(t, dual, o));
+                old_best[i] = best[n];
+                delta += b - best[n];
+                best[n] = b;
+            }
+            const double pen_j_old = (t.A[j] > 0.0 ? lam * lam / (4.0 * t.A[j]) : 0.0) +
+                                     (t.B[j] > 0.0 ? mu * mu / (4.0 * t.B[j]) : 0.0);
+            const double pen_j_new =
+                (t.A[j] > 0.0 ? dual.lambda[j] * dual.lambda[j] / (4.0 * t.A[j]) : 0.0) +
+                (t.B[j] > 0.0 ? dual.mu[j] * dual.mu[j] / (4.0 * t.B[j]) : 0.0);
+            if (delta - (pen_j_new - pen_j_old) < 0.0) {  // landed off the maximum by rounding: keep the old
+                dual.lambda[j] = lam;
+                dual.mu[j] = mu;
+                for (std::size_t i = 0; i < on.size; ++i) best[on[i]] = old_best[i];
+            }
+        }
+    }
+    return dual_value(t, fixed, dual);
 }
 
 void dual_rounding(const OptionTable& t, const DualState& dual, Span<const std::int32_t> fixed,
@@ -470,22 +522,31 @@ SearchResult solve_auto(const OptionTable& t, Span<std::int32_t> choice, const S
                         unsigned threads) {
     const std::size_t N = t.n_devices();
     const std::size_t max_moves = std::numeric_limits<std::size_t>::max();
-    DualState dual;
-    const double root_bound = dual_bound(t, {}, dual, 4, kBisectionSteps);
-
+    // A first schedule: the paper's greedy improved by descent where it applies, else every device's
+    // cheapest option alone. Its tangent prices start the dual ascent: with several servers, coordinate
+    // ascent from zero prices can stall (a device priced out of one free server moves to another).
     std::vector<std::int32_t> cand(N);
     const Span<std::int32_t> cs(cand.data(), N);
+    DualState dual;
+    const bool paper = is_paper_table(t);
+    if (paper) {
+        paper_greedy(t, cs);
+        descent(t, cs, max_moves);
+    } else {  // a poor schedule, but its tangent prices are a good start for the ascent
+        dual.lambda.assign(t.n_servers(), 0.0);
+        dual.mu.assign(t.n_servers(), 0.0);
+        dual_rounding(t, dual, {}, cs);
+    }
+    dual = tangent_point(t, Span<const std::int32_t>(cs));
+    const double root_bound = dual_bound(t, {}, dual, 4, kBisectionSteps);
+
     dual_rounding(t, dual, {}, choice);
     descent(t, choice, max_moves);
     double best = total_cost(t, Span<const std::int32_t>(choice));
-    if (is_paper_table(t)) {
-        paper_greedy(t, cs);
-        descent(t, cs, max_moves);
-        const double c = total_cost(t, Span<const std::int32_t>(cs));
-        if (c < best) {
-            best = c;
-            std::copy(cand.begin(), cand.end(), choice.begin());
-        }
+    const double c = total_cost(t, Span<const std::int32_t>(cs));
+    if (c < best) {
+        best = c;
+        std::copy(cand.begin(), cand.end(), choice.begin());
     }
     SearchResult r;
     r.cost = best;

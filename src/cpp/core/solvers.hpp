@@ -38,6 +38,7 @@ double dual_bound(const OptionTable& t, Span<const std::int32_t> fixed, DualStat
 // (lambda_j = 2 A_j U_j, mu_j = 2 B_j V_j): a valid lower bound in one pass over the table, equal to the cost
 // of `choice` minus, summed over devices, how much cheaper a device's best option is at those prices.
 double tangent_bound(const OptionTable& t, Span<const std::int32_t> choice);
+DualState tangent_point(const OptionTable& t, Span<const std::int32_t> choice);
 
 // Choice minimising the linearised objective at the multipliers (relaxation rounding); devices with
 // `fixed[n] >= 0` keep that option (pass an empty span for none).
