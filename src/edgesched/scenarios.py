@@ -582,7 +582,8 @@ def city(
     are uniform over the area, with the heterogeneous draws of :func:`heterogeneous` (accuracy needs,
     CPUs, transmit powers), the paper's channel (Sec. V: 128.1 + 37.6 log10 D[km] dB, -174 dBm/Hz,
     ``bandwidth`` per station) at a distance of at least ``min_distance`` m, and the paper's model.
-    Device n's ``k_nearest`` stations come from :func:`edgesched.kernels.nearest_stations`.
+    Device n's ``k_nearest`` stations come from :func:`edgesched.kernels.nearest_stations`; devices are
+    listed by nearest station, so each station's cell is a contiguous range (cache-friendly at 10^6).
 
     Randomness: ``numpy.random.default_rng(seed)``; the same seed gives the same city.
     """
@@ -620,6 +621,10 @@ def city(
     from .kernels import nearest_stations
 
     station, distance = nearest_stations(device_xy, station_xy, k, side)
+    # Devices are listed station by station (by nearest station, stable): each cell is contiguous.
+    by_station = np.argsort(station[:, 0], kind="stable")
+    device_xy, station, distance = device_xy[by_station], station[by_station], distance[by_station]
+    alpha, f_local_max, tx_power = alpha[by_station], f_local_max[by_station], tx_power[by_station]
     distance = np.maximum(distance, _scalar(min_distance, "min_distance", plural="distances", unit="m"))
     bw = _scalar(bandwidth, "bandwidth", plural="bandwidths", unit="Hz")
     rate = np.asarray(shannon_rate(bw, tx_power[:, None], distance), dtype=np.float64)  # eqs. 4-5

@@ -68,13 +68,14 @@ std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
     };
     std::vector<std::size_t> order(N);
     for (std::size_t n = 0; n < N; ++n) order[n] = n;
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    if (N > 256) std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
         const std::size_t oa = edge(a), ob = edge(b);
         if (server(a) != server(b)) return server(a) < server(b);
         if (t.c[oa] != t.c[ob]) return t.c[oa] < t.c[ob];
         return t.w[oa] < t.w[ob];
     });
-    const std::size_t bs = std::max<std::size_t>(8, static_cast<std::size_t>(std::sqrt(double(N))));
+    // Small tables are one block: a plain scan over the devices still offloaded.
+    const std::size_t bs = N <= 256 ? N : static_cast<std::size_t>(std::sqrt(double(N)));
     struct Block {
         std::size_t begin, end, j;  // devices still offloaded sit at positions begin .. end - 1
         double c_min, w_min, mag;   // mag: largest |linear|, the scale of the rounding slack
@@ -165,7 +166,7 @@ std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
         l.V[j] -= t.w[o1];
         ++moved;
         remove(k);
-        scan(blocks[block_of[k]]);  // k's block lost its best: rescan it at the new prices
+        blocks[block_of[k]].best = {kInf, 0};  // k's block lost its best: an infinite bound rescans it
     }
     return moved;
 }
