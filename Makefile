@@ -17,7 +17,7 @@ venv: $(VENV)/.created
 # Build the C++ core and install the package with its test/plot extras into .venv.
 # The persistent build directory makes a rebuild after a small change take seconds.
 install: venv
-	$(PY) -m pip install -q --no-build-isolation -Cbuild-dir=build/venv ".[test,exact]"
+	$(PY) -m pip install -q --no-build-isolation -Cbuild-dir=build/venv ".[test,exact,plot,sweep,dask]"
 
 # Developer loop: build the extension into src/edgesched so `PYTHONPATH=src` works without installing.
 inplace: venv
@@ -26,10 +26,15 @@ inplace: venv
 	  -DPython_EXECUTABLE=$(abspath $(PY)) \
 	  -Dpybind11_DIR=$$($(PY) -c 'import pybind11; print(pybind11.get_cmake_dir())')
 	cmake --build build/inplace
-	cp build/inplace/_core*.so src/edgesched/
+	for f in build/inplace/_core*.so; do cp $$f src/edgesched/.$$(basename $$f).tmp && mv src/edgesched/.$$(basename $$f).tmp src/edgesched/$$(basename $$f); done
 
+# The paper's default scenario with every method, the quick Figs. 3-5, and a scenario file solved.
 demo: install
 	$(VENV)/bin/edgesched demo
+	$(VENV)/bin/edgesched reproduce all --quick --out build/demo --no-progress
+	$(VENV)/bin/edgesched solve examples/paper_default.toml -o build/demo/schedule.csv
+	@echo "Figures (quick settings: 5 seeds, a few points): build/demo/fig3.png build/demo/fig4.png build/demo/fig5.png"
+	@echo "Full figures (100 seeds a point, under a minute): .venv/bin/edgesched reproduce all --out figures"
 
 test: install
 	$(PY) -m pytest -q tests bench --benchmark-disable

@@ -15,13 +15,22 @@ except ImportError as exc:  # pragma: no cover - only on a broken install
         f"Original error: {exc}"
     ) from exc
 
-from . import accuracy, channel, macs, reference, scenarios
+from . import accuracy, arch, channel, hardware, kernels, macs, pipeline, profiling, reference, scenarios, variants
+from .arch import Architecture
+from .hardware import HARDWARE, Hardware
 from .offloading import METHODS, solve, solve_offloading
 from .options import OptionSchedule, OptionTable, paper_table, solve_options
+from .pipeline import Cloud, Device, Pipeline, PipelineResult
+from .profiling import profile
+from .scenario_file import load_scenario
 from .schedule import Schedule
+from .sweep import sweep
+from .variants import ModelVariant
 
 __version__ = "0.1.0"
 __all__ = [
-    "METHODS", "OptionSchedule", "OptionTable", "Schedule", "accuracy", "channel", "macs", "paper_table",
-    "reference", "scenarios", "solve", "solve_offloading", "solve_options", "__version__",
+    "HARDWARE", "METHODS", "Architecture", "Cloud", "Device", "Hardware", "ModelVariant", "OptionSchedule",
+    "OptionTable", "Pipeline", "PipelineResult", "Schedule", "accuracy", "arch", "channel", "hardware", "kernels",
+    "load_scenario", "macs", "paper_table", "pipeline", "profile", "profiling", "reference", "scenarios", "solve",
+    "solve_offloading", "solve_options", "sweep", "variants", "__version__",
 ]

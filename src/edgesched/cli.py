@@ -1,18 +1,26 @@
-"""The ``edgesched`` command line."""
+"""The ``edgesched`` command line.
+
+Each subcommand is registered by a function ``add_parser(sub)`` that adds its parser to an ``argparse``
+subparsers object and sets ``func(args) -> exit status``; :data:`SUBCOMMANDS` lists them.
+"""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from . import scenarios
-from .offloading import solve
+from . import profiling, scenarios
+from .offloading import METHODS, solve
 
-__all__ = ["main"]
+__all__ = ["SUBCOMMANDS", "build_parser", "main"]
 
 DEMO_METHODS = ("greedy", "auto", "exhaustive", "local", "edge", "random")
 
+
+# -- demo --------------------------------------------------------------------
 
 def _demo(args: argparse.Namespace) -> int:
     sc = scenarios.paper_default(n_devices=args.devices, seed=args.seed)
@@ -35,15 +43,136 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_demo_parser(sub: Any) -> argparse.ArgumentParser:
+    """``edgesched demo [--devices N] [--seed S]``."""
+    p = sub.add_parser("demo", help="solve the paper's default scenario with every method",
+                       description="Solve the paper's Sec. V scenario with every method and print the "
+                                   "per-device decisions and the cost of each method.")
+    p.add_argument("--devices", type=int, default=20, help="number of devices (default 20)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the device layout (default 0)")
+    p.set_defaults(func=_demo)
+    return p
+
+
+# -- reproduce ---------------------------------------------------------------
+
+def _reproduce(args: argparse.Namespace) -> int:
+    from .reproduce import FIGURES, reproduce
+
+    names = list(FIGURES) if args.figure == "all" else [args.figure]
+    t0 = time.perf_counter()
+    written = reproduce(names, args.out, quick=args.quick, seeds=args.seeds, max_workers=args.workers,
+                        progress=False if args.no_progress else None)
+    print(f"{'quick ' if args.quick else ''}reproduction of {', '.join(names)} in {time.perf_counter() - t0:.1f} s:")
+    for name, (png, csv) in written.items():
+        print(f"  {name}: {png}  (data: {csv})")
+    return 0
+
+
+def add_reproduce_parser(sub: Any) -> argparse.ArgumentParser:
+    """``edgesched reproduce fig3|fig4|fig5|all [--quick] [--out DIR] [--seeds N] [--workers N]``."""
+    p = sub.add_parser("reproduce", help="the paper's Sec. V figures (Figs. 3-5) from this implementation",
+                       description="Run the sweeps of the paper's Figs. 3-5 on its default scenario and write "
+                                   "figN.png and figN.csv (means with 95%% intervals) into --out.")
+    p.add_argument("figure", choices=("fig3", "fig4", "fig5", "all"), help="which figure (all: the three)")
+    p.add_argument("--quick", action="store_true", help="a few points and 5 seeds (seconds) instead of the "
+                                                        "full sweeps (100 seeds a point)")
+    p.add_argument("--out", default="figures", metavar="DIR", help="output directory (default ./figures)")
+    p.add_argument("--seeds", type=int, default=None, help="seeds per point (overrides the settings)")
+    p.add_argument("--workers", type=int, default=None, help="worker processes (default: one per CPU)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_reproduce)
+    return p
+
+
+# -- solve -------------------------------------------------------------------
+
+def _solve(args: argparse.Namespace) -> int:
+    from .scenario_file import load_scenario
+
+    sc = load_scenario(args.scenario)
+    schedule = sc.solve(method=args.method, seed=args.seed)
+    print(f"{sc.path}: {sc.n_devices} devices, {len(sc.server_names)} server(s), method {args.method!r}")
+    print(schedule.summary())
+    if schedule.cell_cost is not None:
+        for name, cost in zip(sc.server_names, schedule.cell_cost):
+            print(f"  server {name}: cost {cost:.6g}")
+    if args.output:
+        sc.write_schedule(schedule, args.output)
+        print(f"schedule of {sc.n_devices} devices written to {args.output}")
+    else:
+        print(schedule.table())
+    return 0
+
+
+def add_solve_parser(sub: Any) -> argparse.ArgumentParser:
+    """``edgesched solve SCENARIO.toml [-o schedule.csv] [--method auto] [--seed S]``."""
+    p = sub.add_parser("solve", help="solve a scenario file (TOML; format in docs/scenario-format.md)",
+                       description="Read a scenario file, solve it and print the schedule, or write it as CSV "
+                                   "with -o (one row per device).")
+    p.add_argument("scenario", help="scenario file (TOML)")
+    p.add_argument("-o", "--output", metavar="CSV", help="write the per-device schedule to this CSV file")
+    p.add_argument("--method", choices=METHODS, default="auto", help="solver (default auto)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random baseline (default 0)")
+    p.set_defaults(func=_solve)
+    return p
+
+
+# -- sweep -------------------------------------------------------------------
+
+def _sweep(args: argparse.Namespace) -> int:
+    from .scenario_file import load_sweep
+    from .sweep import summarize, sweep
+
+    spec = load_sweep(args.sweep)
+    out = args.out or spec.out
+    os.makedirs(out, exist_ok=True)
+    t0 = time.perf_counter()
+    runs = sweep(spec.grid, spec.seeds, store=os.path.join(out, "store"), max_workers=args.workers,
+                 chunk_size=spec.chunk_size, progress=False if args.no_progress else None)
+    varied = [k for k, v in spec.grid.items() if len(v) > 1]
+    summary = summarize(runs, varied or ["scenario"], ["cost_per_device", "delay_s", "energy_j", "offload_rate"])
+    runs.to_csv(os.path.join(out, "results.csv"), index=False)
+    summary.to_csv(os.path.join(out, "summary.csv"), index=False)
+    print(f"{spec.path}: {len(runs)} rows ({len(spec.seeds)} seeds a point) in {time.perf_counter() - t0:.1f} s")
+    wide = summary.pivot_table(index=varied or ["scenario"], columns="metric", values="mean", sort=False)
+    print(wide.to_string(float_format=lambda v: f"{v:.4g}"))
+    print(f"results: {os.path.join(out, 'results.csv')}, means and 95% intervals: {os.path.join(out, 'summary.csv')}")
+    return 0
+
+
+def add_sweep_parser(sub: Any) -> argparse.ArgumentParser:
+    """``edgesched sweep SWEEP.toml [--out DIR] [--workers N]``."""
+    p = sub.add_parser("sweep", help="run a sweep file (TOML): parameters x seeds, resumable",
+                       description="Run every grid point of a sweep file with every seed on a process pool. "
+                                   "Results are stored in DIR/store as they finish, so an interrupted sweep "
+                                   "resumes where it stopped; DIR/results.csv and DIR/summary.csv are written "
+                                   "at the end.")
+    p.add_argument("sweep", help="sweep file (TOML)")
+    p.add_argument("--out", metavar="DIR", default=None,
+                   help="output directory (default: the file's [sweep] out, else FILE-results next to it)")
+    p.add_argument("--workers", type=int, default=None, help="worker processes (default: one per CPU)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_sweep)
+    return p
+
+
+#: Subcommand registrars, in the order ``--help`` lists them.
+SUBCOMMANDS: tuple[Callable[[Any], argparse.ArgumentParser], ...] = (
+    add_demo_parser,
+    add_solve_parser,
+    add_sweep_parser,
+    add_reproduce_parser,
+    profiling.add_parser,
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="edgesched", description=__doc__)
+    parser = argparse.ArgumentParser(prog="edgesched", description="Schedule video-DNN inference of camera "
+                                     "devices between the devices and edge servers (Pan et al.).")
     sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="solve the paper's default scenario with every method",
-                          description="Solve the paper's Sec. V scenario with every method and print the "
-                                      "per-device decisions and the cost of each method.")
-    demo.add_argument("--devices", type=int, default=20, help="number of devices (default 20)")
-    demo.add_argument("--seed", type=int, default=0, help="seed of the device layout (default 0)")
-    demo.set_defaults(func=_demo)
+    for add in SUBCOMMANDS:
+        add(sub)
     return parser
 
 
@@ -51,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except ValueError as exc:
+    except (ValueError, ImportError) as exc:
         print(f"edgesched: error: {exc}", file=sys.stderr)
         return 2
 

@@ -1,0 +1,459 @@
+"""Parameter sweeps: a grid of parameters x seeds, evaluated on any executor, kept in a resumable store.
+
+:func:`sweep` evaluates ``evaluate(params, seed)`` for every grid point and seed on a
+:class:`concurrent.futures.Executor` (a local process pool by default; ``dask.distributed``'s
+``Client.get_executor()`` -- or the ``Client`` itself -- on a cluster) and returns a tidy
+:class:`pandas.DataFrame`: one column per parameter, ``seed``, then one column per metric.
+
+The store is a directory of Parquet chunks. Each chunk holds the rows of whole tasks, tagged with a
+deterministic task key (a hash of the evaluator's name, the parameters and the seed), and is written to a
+temporary file in the same directory and renamed into place (``os.replace``), so a chunk is either complete
+or absent. A sweep killed at any moment (even by SIGKILL) and started again reads the keys already stored,
+skips those tasks, and ends with exactly the rows an uninterrupted run gives: none lost, none twice.
+
+pandas, pyarrow and tqdm are optional (``pip install 'edgesched[sweep]'``) and imported only when needed.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import itertools
+import json
+import math
+import multiprocessing
+import os
+import sys
+import tempfile
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import scenarios
+from .offloading import solve
+
+__all__ = ["GENERATORS", "METRICS", "SweepTaskError", "evaluate_paper", "grid_points", "summarize", "sweep"]
+
+#: Scenario generators a sweep's ``scenario`` parameter may name.
+GENERATORS: dict[str, Callable[..., scenarios.Scenario]] = {
+    "paper_default": scenarios.paper_default,
+    "heterogeneous": scenarios.heterogeneous,
+}
+
+#: The metrics :func:`evaluate_paper` returns, with their units.
+METRICS: dict[str, str] = {
+    "cost": "total cost sum_n (w_delay * delay_n + w_energy * energy_n)",
+    "cost_per_device": "cost / N",
+    "delay_s": "mean delay per device, s",
+    "energy_j": "mean device energy, J",
+    "offload_rate": "fraction of devices offloaded",
+    "frames": "mean frame count M*",
+    "gap": "certified relative gap to the optimum",
+}
+
+_TASK = "_task"  # store column holding each row's task key
+_CHUNK_PREFIX = "chunk-"
+
+
+def _need(module: str, extra: str, what: str) -> Any:
+    """Import an optional dependency, or raise ImportError saying which extra installs it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise ImportError(f"{what} needs {module.split('.')[0]}: pip install 'edgesched[{extra}]'") from exc
+
+
+class SweepTaskError(RuntimeError):
+    """An evaluation failed; the message names the task's parameters and seed."""
+
+
+# -- the default evaluator ---------------------------------------------------
+
+def evaluate_paper(params: Mapping[str, Any], seed: int) -> dict[str, float]:
+    """Build a scenario from ``params`` and ``seed``, solve it, and return its metrics (:data:`METRICS`).
+
+    Parameters
+    ----------
+    params : mapping
+        ``method`` (a method of :func:`edgesched.solve`, default ``"auto"``), ``scenario`` (a key of
+        :data:`GENERATORS`, default ``"paper_default"``), and keyword arguments of that generator in its
+        units (``n_devices``, ``bandwidth`` in Hz, ``f_edge_max`` in Hz, ``alpha``, ``w_delay`` in 1/s,
+        ``w_energy`` in 1/J, ...).
+    seed : int
+        Seed of the device layout, and of the ``random`` baseline.
+    """
+    kwargs = dict(params)
+    method = kwargs.pop("method", "auto")
+    generator = kwargs.pop("scenario", "paper_default")
+    if generator not in GENERATORS:
+        raise ValueError(f"scenario is {generator!r}; it must be one of {', '.join(GENERATORS)}")
+    sc = GENERATORS[generator](seed=seed, **kwargs)
+    s = solve(sc, method=method, seed=seed)
+    return {
+        "cost": s.cost,
+        "cost_per_device": s.cost / s.n_devices,
+        "delay_s": float(s.delay.mean()),
+        "energy_j": float(s.energy.mean()),
+        "offload_rate": s.offload_rate,
+        "frames": float(sc.frames.mean()),
+        "gap": s.gap,
+    }
+
+
+# -- tasks -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Task:
+    index: int
+    key: str
+    params: dict[str, Any]
+    seed: int
+
+
+def _plain(value: Any) -> Any:
+    """A JSON- and Parquet-friendly Python value (numpy scalars and arrays become Python ones)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (np.ndarray, tuple)):
+        return [_plain(v) for v in (value.tolist() if isinstance(value, np.ndarray) else value)]
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _evaluator_name(evaluate: Callable[..., Any]) -> str:
+    return f"{getattr(evaluate, '__module__', '?')}.{getattr(evaluate, '__qualname__', repr(evaluate))}"
+
+
+def _task_key(evaluator: str, params: Mapping[str, Any], seed: int) -> str:
+    try:
+        text = json.dumps({"evaluate": evaluator, "params": params, "seed": seed}, sort_keys=True)
+    except TypeError as exc:
+        raise ValueError(f"grid point {params} has a value that is not a number, string, bool or list "
+                         f"({exc}); a task key needs JSON-serialisable parameters") from None
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def grid_points(grid: Mapping[str, Sequence[Any]] | Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The parameter points of a grid.
+
+    A mapping ``{name: [values...]}`` gives every combination (the last name varies fastest; a scalar value
+    counts as a one-value list); an iterable of mappings is taken as the explicit list of points.
+    """
+    if isinstance(grid, Mapping):
+        names = list(grid)
+        axes = []
+        for name in names:
+            values = grid[name]
+            values = list(values) if isinstance(values, (list, tuple, np.ndarray, range)) else [values]
+            if not values:
+                raise ValueError(f"grid[{name!r}] is empty; give at least one value")
+            axes.append(values)
+        points = [dict(zip(names, combo)) for combo in itertools.product(*axes)]
+    else:
+        points = [dict(p) for p in grid]
+    out = []
+    for i, p in enumerate(points):
+        for k in p:
+            if not isinstance(k, str):
+                raise ValueError(f"grid point {i} has a parameter named {k!r}; parameter names must be str")
+        out.append({k: _plain(v) for k, v in p.items()})
+    return out
+
+
+def _seed_list(seeds: int | Iterable[int]) -> list[int]:
+    if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
+        if seeds < 1:
+            raise ValueError(f"seeds is {seeds}; give a count >= 1 or a list of seeds")
+        return list(range(int(seeds)))
+    out = []
+    for i, s in enumerate(seeds):  # type: ignore[union-attr]
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0:
+            raise ValueError(f"seeds[{i}] is {s!r}; seeds must be integers >= 0")
+        out.append(int(s))
+    if len(set(out)) != len(out):
+        raise ValueError("seeds has repeated values; each seed must appear once")
+    if not out:
+        raise ValueError("seeds is empty; give at least one seed")
+    return out
+
+
+def _tasks(evaluate: Callable[..., Any], points: list[dict[str, Any]], seeds: list[int]) -> list[_Task]:
+    name = _evaluator_name(evaluate)
+    tasks, seen = [], {}
+    for p in points:
+        for s in seeds:
+            key = _task_key(name, p, s)
+            if key in seen:
+                raise ValueError(f"grid point {p} appears twice; every (parameters, seed) pair must be unique")
+            seen[key] = True
+            tasks.append(_Task(len(tasks), key, p, s))
+    return tasks
+
+
+def _run_batch(evaluate: Callable[..., Any], batch: list[tuple[str, dict[str, Any], int]]
+               ) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Evaluate a batch of tasks (in a worker); return each task's key and rows."""
+    out = []
+    for key, params, seed in batch:
+        try:
+            result = evaluate(params, seed)
+        except Exception as exc:  # re-raised in the caller with the task named
+            raise SweepTaskError(f"evaluating parameters {params} with seed {seed} failed: "
+                                 f"{type(exc).__name__}: {exc}") from None
+        rows = [result] if isinstance(result, Mapping) else list(result)
+        out.append((key, [{k: _plain(v) for k, v in r.items()} for r in rows]))
+    return out
+
+
+# -- the store ---------------------------------------------------------------
+
+def _chunk_files(store: Path) -> list[Path]:
+    return sorted(store.glob(f"{_CHUNK_PREFIX}*.parquet"))
+
+
+def _write_chunk(store: Path, tasks: list[_Task], results: list[tuple[str, list[dict[str, Any]]]]) -> None:
+    """Write whole tasks' rows as one Parquet chunk, atomically (temporary file, fsync, os.replace)."""
+    pd = _need("pandas", "sweep", "edgesched.sweep")
+    by_key = {t.key: t for t in tasks}
+    rows = []
+    for key, task_rows in results:
+        t = by_key[key]
+        for r in task_rows:
+            clash = set(r) & (set(t.params) | {"seed", _TASK})
+            if clash:
+                raise ValueError(f"the evaluator returned {sorted(clash)}, which are parameter names; "
+                                 "rename the metric")
+            rows.append({_TASK: key, **t.params, "seed": t.seed, **r})
+    frame = pd.DataFrame(rows)
+    name = f"{_CHUNK_PREFIX}{uuid.uuid4().hex}.parquet"
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=store)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            frame.to_parquet(fh, index=False)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, store / name)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _read_store(store: Path, columns: list[str] | None = None) -> Any:
+    """Every stored row (first chunk wins if a task was ever stored twice), with the task key column."""
+    pd = _need("pandas", "sweep", "edgesched.sweep")
+    frames, seen = [], set()
+    for f in _chunk_files(store):
+        df = pd.read_parquet(f, columns=columns)
+        if df.empty:
+            continue
+        df = df[~df[_TASK].isin(seen)]
+        seen.update(df[_TASK].unique())
+        frames.append(df)
+    if not frames:
+        return pd.DataFrame({_TASK: pd.Series(dtype=object)})
+    return pd.concat(frames, ignore_index=True)
+
+
+def _result_frame(store: Path, tasks: list[_Task], points: list[dict[str, Any]]) -> Any:
+    """The rows of ``tasks`` in task order (rows of one task keep the evaluator's order)."""
+    pd = _need("pandas", "sweep", "edgesched.sweep")
+    df = _read_store(store)
+    order = {t.key: t.index for t in tasks}
+    df = df[df[_TASK].isin(order)]
+    df = df.assign(_order=df[_TASK].map(order)).sort_values("_order", kind="stable")
+    df = df.drop(columns=[_TASK, "_order"]).reset_index(drop=True)
+    for col in df.columns[df.dtypes == object]:  # list-valued parameters come back as arrays: make them
+        if df[col].map(lambda v: isinstance(v, (np.ndarray, list))).any():  # hashable, to group by them
+            df[col] = df[col].map(lambda v: tuple(v.tolist() if isinstance(v, np.ndarray) else v))
+    if df.empty:
+        names = list(dict.fromkeys(k for p in points for k in p)) + ["seed"]
+        return pd.DataFrame({n: pd.Series(dtype=object) for n in names})
+    return df
+
+
+# -- the sweep ---------------------------------------------------------------
+
+def _progress_bar(total: int, initial: int, progress: bool | None) -> Any:
+    enabled = sys.stderr.isatty() if progress is None else bool(progress)
+    if not enabled:
+        return None
+    if progress is None:
+        try:
+            import tqdm
+        except ImportError:
+            return None
+    tqdm = _need("tqdm", "sweep", "the sweep progress bar")
+    return tqdm.tqdm(total=total, initial=initial, unit="task", file=sys.stderr, dynamic_ncols=True)
+
+
+def _worker_count(executor: Any, max_workers: int | None) -> int:
+    """``max_workers``, else a dask ``Client``'s thread count, else the CPU count."""
+    if max_workers:
+        return max_workers
+    if hasattr(executor, "nthreads"):  # a dask.distributed Client
+        return max(1, sum(executor.nthreads().values()))
+    return os.cpu_count() or 1
+
+
+def _default_executor(max_workers: int | None) -> ProcessPoolExecutor:
+    # spawn: the same behaviour on every platform, and safe when the caller runs threads.
+    return ProcessPoolExecutor(max_workers=max_workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+def sweep(
+    grid: Mapping[str, Sequence[Any]] | Iterable[Mapping[str, Any]],
+    seeds: int | Iterable[int] = 10,
+    *,
+    evaluate: Callable[[Mapping[str, Any], int], Mapping[str, Any] | Iterable[Mapping[str, Any]]] = evaluate_paper,
+    store: str | os.PathLike[str] | None = None,
+    executor: Any = None,
+    max_workers: int | None = None,
+    chunk_size: int | None = None,
+    progress: bool | None = None,
+) -> Any:
+    """Evaluate every grid point with every seed; return the results as a tidy DataFrame.
+
+    Parameters
+    ----------
+    grid : mapping of name -> values, or iterable of mappings
+        ``{"n_devices": [4, 8], "method": ["greedy", "auto"]}`` (every combination) or explicit points
+        (see :func:`grid_points`). Values must be JSON-serialisable (numbers, strings, lists).
+    seeds : int or iterable of int
+        ``k`` means seeds ``0 .. k-1``.
+    evaluate : callable, default :func:`evaluate_paper`
+        ``evaluate(params, seed)`` returns one row (a mapping of metric name to value) or a list of rows. It
+        must be picklable (a module-level function) for a process pool or a cluster, and deterministic for a
+        resumed sweep to equal an uninterrupted one.
+    store : path, optional
+        Directory of the result store (created if missing). Tasks already stored there are not evaluated
+        again. ``None``: a temporary store, deleted on return.
+    executor : concurrent.futures.Executor or dask.distributed.Client, optional
+        Where tasks run; a ``Client`` is used through ``Client.get_executor()``. Not shut down here.
+        ``None``: a process pool of ``max_workers`` processes (default: one per CPU), shut down on return.
+    max_workers : int, optional
+        Worker count of the default process pool. Twice this many batches are kept in flight (default: twice
+        the CPU count, or twice a dask ``Client``'s thread count); give the worker count of a cluster reached
+        through another executor.
+    chunk_size : int, optional
+        Tasks per batch sent to a worker and per chunk written to the store. Default: about four batches per
+        worker, at most 256 tasks.
+    progress : bool, optional
+        Show a tqdm progress bar on stderr. ``None``: only when stderr is a terminal.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per returned row of every task, in grid order, seeds varying fastest: the parameter columns,
+        ``seed``, then the metrics.
+
+    Raises
+    ------
+    SweepTaskError
+        When an evaluation raised; tasks finished before it stay in the store, so a rerun resumes.
+    ImportError
+        When pandas/pyarrow (``edgesched[sweep]``) are missing.
+    """
+    _need("pandas", "sweep", "edgesched.sweep")
+    _need("pyarrow", "sweep", "edgesched.sweep (Parquet store)")
+    if chunk_size is not None and (isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1):
+        raise ValueError(f"chunk_size is {chunk_size!r}; it must be an integer >= 1")
+    points = grid_points(grid)
+    tasks = _tasks(evaluate, points, _seed_list(seeds))
+    if store is None:
+        with tempfile.TemporaryDirectory(prefix="edgesched-sweep-") as tmp:
+            return _sweep(tasks, points, evaluate, Path(tmp), executor, max_workers, chunk_size, progress)
+    path = Path(store)
+    path.mkdir(parents=True, exist_ok=True)
+    return _sweep(tasks, points, evaluate, path, executor, max_workers, chunk_size, progress)
+
+
+def _sweep(tasks: list[_Task], points: list[dict[str, Any]], evaluate: Callable[..., Any], store: Path,
+           executor: Any, max_workers: int | None, chunk_size: int | None, progress: bool | None) -> Any:
+    for stale in store.glob(".tmp-*.parquet"):  # left by a run killed while writing; never renamed
+        stale.unlink(missing_ok=True)
+    done = set(_read_store(store, columns=[_TASK])[_TASK])
+    todo = [t for t in tasks if t.key not in done]
+    if todo:
+        workers = _worker_count(executor, max_workers)
+        size = chunk_size or max(1, min(256, math.ceil(len(todo) / (4 * workers))))
+        batches = [todo[i:i + size] for i in range(0, len(todo), size)]
+        bar = _progress_bar(len(tasks), len(tasks) - len(todo), progress)
+        own = executor is None
+        ex: Executor = _default_executor(max_workers) if own else (
+            executor.get_executor() if hasattr(executor, "get_executor") else executor)
+        try:
+            _drain(ex, evaluate, batches, store, 2 * workers, bar)
+        finally:
+            if bar is not None:
+                bar.close()
+            if own:
+                ex.shutdown(wait=True, cancel_futures=True)
+    return _result_frame(store, tasks, points)
+
+
+def _drain(ex: Executor, evaluate: Callable[..., Any], batches: list[list[_Task]], store: Path,
+           in_flight: int, bar: Any) -> None:
+    """Keep up to ``in_flight`` batches running; write each finished batch as one chunk."""
+    pending: dict[Future[Any], list[_Task]] = {}
+    queue = iter(batches)
+    try:
+        while True:
+            while len(pending) < in_flight:
+                batch = next(queue, None)
+                if batch is None:
+                    break
+                pending[ex.submit(_run_batch, evaluate, [(t.key, t.params, t.seed) for t in batch])] = batch
+            if not pending:
+                return
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                batch = pending.pop(fut)
+                _write_chunk(store, batch, fut.result())
+                if bar is not None:
+                    bar.update(len(batch))
+    finally:
+        for fut in pending:
+            fut.cancel()
+
+
+# -- summaries ---------------------------------------------------------------
+
+def summarize(frame: Any, by: Sequence[str], metrics: Sequence[str] | None = None) -> Any:
+    """Mean and 95% confidence interval of each metric per group, in long form.
+
+    The interval is ``mean +- 1.96 * std / sqrt(n)`` (normal approximation; NaN for a single value).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A :func:`sweep` result.
+    by : sequence of str
+        The columns that define a group (e.g. ``["n_devices", "method"]``).
+    metrics : sequence of str, optional
+        Metric columns; default every numeric column not in ``by`` and not ``seed``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``*by, metric, mean, ci95_low, ci95_high, n``, groups in order of first appearance.
+    """
+    pd = _need("pandas", "sweep", "edgesched.sweep.summarize")
+    by = list(by)
+    for col in by:
+        if col not in frame.columns:
+            raise ValueError(f"by names {col!r}, which is not a column; columns: {', '.join(frame.columns)}")
+    if metrics is None:
+        metrics = [c for c in frame.columns
+                   if c not in by and c != "seed" and pd.api.types.is_numeric_dtype(frame[c])]
+    long = frame.melt(id_vars=by, value_vars=list(metrics), var_name="metric", value_name="_value")
+    g = long.groupby(by + ["metric"], sort=False, dropna=False)["_value"]
+    out = g.agg(mean="mean", std="std", n="count").reset_index()
+    half = 1.96 * out["std"] / np.sqrt(out["n"])
+    out["ci95_low"] = out["mean"] - half
+    out["ci95_high"] = out["mean"] + half
+    return out[by + ["metric", "mean", "ci95_low", "ci95_high", "n"]]
