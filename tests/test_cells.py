@@ -105,3 +105,16 @@ def test_exhaustive_limit_is_per_cell():
     assert sched.optimal
     with pytest.raises(ValueError, match=r"at most 30 devices per cell; got 31 \(cell 0\)"):
         es.solve_offloading(**kw, method="exhaustive", cell=(np.arange(40) >= 31).astype(int))
+
+
+def test_auto_without_proof_keeps_a_certified_gap():
+    city = es.scenarios.city(9, 60, seed=4)
+    proven = es.solve_offloading(**city.solver_kwargs(), method="auto")
+    quick = es.solve_offloading(**city.solver_kwargs(), method="auto", node_limit=0)
+    assert proven.optimal and not quick.optimal
+    assert proven.cost <= quick.cost <= es.solve_offloading(**city.solver_kwargs(), method="greedy").cost
+    assert quick.lower_bound <= proven.cost * (1 + 1e-12)
+    with pytest.raises(ValueError, match="node_limit is -1"):
+        es.solve_offloading(**city.solver_kwargs(), node_limit=-1)
+    with pytest.raises(ValueError, match="time_limit"):
+        es.solve_offloading(**city.solver_kwargs(), time_limit=float("nan"))
