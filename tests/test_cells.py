@@ -107,14 +107,19 @@ def test_exhaustive_limit_is_per_cell():
         es.solve_offloading(**kw, method="exhaustive", cell=(np.arange(40) >= 31).astype(int))
 
 
-def test_auto_without_proof_keeps_a_certified_gap():
+def test_auto_budget_and_gap_tolerance():
     city = es.scenarios.city(9, 60, seed=4)
-    proven = es.solve_offloading(**city.solver_kwargs(), method="auto")
-    quick = es.solve_offloading(**city.solver_kwargs(), method="auto", node_limit=0)
-    assert proven.optimal and not quick.optimal
-    assert proven.cost <= quick.cost <= es.solve_offloading(**city.solver_kwargs(), method="greedy").cost
-    assert quick.lower_bound <= proven.cost * (1 + 1e-12)
-    with pytest.raises(ValueError, match="node_limit is -1"):
-        es.solve_offloading(**city.solver_kwargs(), node_limit=-1)
-    with pytest.raises(ValueError, match="time_limit"):
-        es.solve_offloading(**city.solver_kwargs(), time_limit=float("nan"))
+    kw = city.solver_kwargs()
+    proven = es.solve_offloading(**kw, method="auto", gap_tol=0)
+    default = es.solve_offloading(**kw, method="auto")
+    quick = es.solve_offloading(**kw, method="auto", node_limit=0)
+    greedy = es.solve_offloading(**kw, method="greedy")
+    assert proven.optimal and proven.gap < 1e-9
+    assert proven.cost <= default.cost <= quick.cost <= greedy.cost
+    assert default.gap <= 1e-4  # gap_tol: certified, cell by cell and so in total
+    assert quick.lower_bound <= proven.cost * (1 + 1e-12) and default.lower_bound <= proven.cost * (1 + 1e-12)
+    for bad, message in ((dict(node_limit=-1), "node_limit is -1"), (dict(time_limit=float("nan")), "time_limit"),
+                         (dict(gap_tol=1.5), r"gap_tol is 1.5; it must be in \[0, 1\)"),
+                         (dict(gap_tol=-0.1), "gap_tol")):
+        with pytest.raises(ValueError, match=message):
+            es.solve_offloading(**kw, **bad)

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["device_array", "positive_scalar", "device_count", "seed_value", "cell_index"]
+__all__ = ["device_array", "positive_scalar", "device_count", "seed_value", "cell_index", "search_budget"]
 
 
 def _as_float_array(name: str, value: Any) -> np.ndarray:
@@ -118,3 +118,18 @@ def cell_index(cell: Any, n: int) -> np.ndarray:
         i = _first_bad(bad)
         raise ValueError(f"cell[{i}] is {arr[i]}; cell indices must be >= 0")
     return np.ascontiguousarray(arr, dtype=np.int64)
+
+
+#: Default relative gap at which ``auto`` stops searching (a MIP solver's relative gap limit).
+GAP_TOL = 1e-4
+
+
+def search_budget(node_limit: Any, time_limit: Any, gap_tol: Any) -> dict[str, Any]:
+    """Validated budget of ``auto``'s exact search: nodes (int >= 0), seconds (>= 0), relative gap in [0, 1)."""
+    if isinstance(node_limit, (bool, np.bool_)) or not isinstance(node_limit, numbers.Integral) or node_limit < 0:
+        raise ValueError(f"node_limit is {node_limit!r}; it must be an integer >= 0")
+    gap = positive_scalar("gap_tol", gap_tol, allow_zero=True)
+    if gap >= 1.0:
+        raise ValueError(f"gap_tol is {gap_tol!r}; it must be in [0, 1)")
+    return dict(node_limit=int(node_limit), time_limit=positive_scalar("time_limit", time_limit, unit="s",
+                                                                       allow_zero=True), gap_tol=gap)

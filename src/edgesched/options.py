@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._validation import device_array, device_count, positive_scalar, seed_value
+from ._validation import GAP_TOL, device_array, device_count, positive_scalar, search_budget, seed_value
 from .schedule import relative_gap
 
 __all__ = ["OptionTable", "OptionSchedule", "solve_options", "paper_table", "OPTION_METHODS"]
@@ -202,6 +202,7 @@ def solve_options(
     seed: int | None = None,
     node_limit: int = 200_000,
     time_limit: float = 1.0,
+    gap_tol: float = GAP_TOL,
 ) -> OptionSchedule:
     """Choose one option per device minimising the total cost of ``table``.
 
@@ -225,6 +226,10 @@ def solve_options(
     node_limit, time_limit : int, float
         Budget of the branch-and-bound in ``"auto"`` and ``"bnb"`` (nodes, seconds); for ``"scip"``, its
         wall-clock limit in seconds (0: none).
+    gap_tol : float, default 1e-4
+        ``"auto"`` searches (branch-and-bound) only while its certified relative gap exceeds ``gap_tol``, like a
+        MIP solver's relative gap limit; 0 asks for a proof of optimality. Tables of at most 2**22 choices are
+        always solved exactly. ``"bnb"`` always proves.
 
     Returns
     -------
@@ -251,11 +256,9 @@ def solve_options(
             raise ValueError(f"method={method!r} picks option {k}, but device {int(np.flatnonzero(short)[0])} "
                              f"has {table.n_options[short][0]} option(s)")
     start_arr = table.check_choice(start) if start is not None else np.zeros(table.n_devices, np.int32)
-    if int(node_limit) < 0:
-        raise ValueError(f"node_limit is {node_limit}; it must be >= 0")
-    time_limit = positive_scalar("time_limit", time_limit, unit="s", allow_zero=True)
+    budget = search_budget(node_limit, time_limit, gap_tol)
     out = _core.solve_options(**table._arrays(), method=method, start=start_arr, seed=seed_value(seed),
-                              threads=os.cpu_count() or 1, node_limit=int(node_limit), time_limit=time_limit)
+                              threads=os.cpu_count() or 1, **budget)
     cost, lb = float(out["cost"]), float(out["lower_bound"])
     return OptionSchedule(out["choice"], cost, lb, relative_gap(cost, lb), bool(out["proven"]), method)
 

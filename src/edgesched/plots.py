@@ -28,7 +28,7 @@ LABELS = {
 _SCALE = {"bandwidth": 1e-6, "f_edge_max": 1e-9}  # Hz -> MHz, GHz on the axes
 _STYLE = {  # method -> line style; greedy and auto overlap on the paper's instances, so they differ in marker
     "greedy": {"color": "C0", "marker": "o", "linestyle": "-", "label": "proposed (paper's greedy)"},
-    "auto": {"color": "C1", "marker": "x", "linestyle": "--", "label": "auto (ours, exact here)"},
+    "auto": {"color": "C1", "marker": "x", "linestyle": "--", "label": "auto (ours)"},
     "local": {"color": "C2", "marker": "s", "linestyle": "-", "label": "Local"},
     "edge": {"color": "C3", "marker": "^", "linestyle": "-", "label": "Edge"},
     "random": {"color": "C4", "marker": "d", "linestyle": "-", "label": "Random"},

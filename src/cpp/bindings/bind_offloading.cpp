@@ -32,7 +32,7 @@ py::dict solve_paper(const carray<double>& macs, const carray<double>& frames,
                      const carray<double>& tx_power, const carray<double>& f_local_max,
                      const carray<double>& kappa, const carray<double>& rho, const carray<std::int64_t>& cell,
                      const carray<double>& f_edge_max, double w_delay, double w_energy, const std::string& method,
-                     std::uint64_t seed, unsigned threads, std::uint64_t node_limit, double time_limit) {
+                     std::uint64_t seed, unsigned threads, std::uint64_t node_limit, double time_limit, double gap_tol) {
     const PaperDevices d = paper_devices(macs, frames, frame_bits, rate, tx_power, f_local_max, kappa, rho);
     const auto N = static_cast<py::ssize_t>(d.size());
     const Span<const std::int64_t> cell_of = view1d(cell, "cell");
@@ -54,6 +54,7 @@ py::dict solve_paper(const carray<double>& macs, const carray<double>& frames,
         SearchLimits limits;
         limits.node_limit = node_limit;
         limits.time_limit_s = time_limit;
+        limits.gap_tol = gap_tol;
         solve_paper_cells(d, capacity, w_delay, w_energy, cells, method, seed, limits, threads,
                           view1d_mut(choice), out,
                           CellOutcome{view1d_mut(cell_cost), view1d_mut(cell_bound), view1d_mut(cell_proven)});
@@ -102,7 +103,7 @@ void bind_offloading(py::module_& m) {
           py::arg("rate"), py::arg("tx_power"), py::arg("f_local_max"), py::arg("kappa"),
           py::arg("rho"), py::arg("cell"), py::arg("f_edge_max"), py::arg("w_delay"), py::arg("w_energy"),
           py::arg("method"), py::arg("seed"), py::arg("threads"), py::arg("node_limit"),
-          py::arg("time_limit"),
+          py::arg("time_limit"), py::arg("gap_tol"),
           "Solve the paper's problem in every cell (cell: per-device cell index, or empty for one cell; "
           "f_edge_max: per cell). Inputs must already be validated.");
     m.def("paper_table", &paper_table, py::arg("macs"), py::arg("frames"), py::arg("frame_bits"),

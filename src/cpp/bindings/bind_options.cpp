@@ -30,7 +30,7 @@ py::dict solve_options(const carray<std::int64_t>& option_ptr, const carray<doub
                        const carray<std::int32_t>& server, const carray<double>& c, const carray<double>& w,
                        const carray<double>& A, const carray<double>& B, const std::string& method,
                        const carray<std::int32_t>& start, std::uint64_t seed, unsigned threads,
-                       std::uint64_t node_limit, double time_limit) {
+                       std::uint64_t node_limit, double time_limit, double gap_tol) {
     const OptionTable t = table_view(option_ptr, linear, server, c, w, A, B);
     const auto N = static_cast<py::ssize_t>(t.n_devices());
     const Span<const std::int32_t> st = view1d(start, "start", N);
@@ -43,6 +43,7 @@ py::dict solve_options(const carray<std::int64_t>& option_ptr, const carray<doub
         SearchLimits limits;
         limits.node_limit = node_limit;
         limits.time_limit_s = time_limit;
+        limits.gap_tol = gap_tol;
         r = solve_method(t, method, ch, seed, limits, threads);
     }
     py::dict out;
@@ -75,7 +76,7 @@ double relaxation_bound(const carray<std::int64_t>& option_ptr, const carray<dou
 void bind_options(py::module_& m) {
     m.def("solve_options", &solve_options, py::arg("option_ptr"), py::arg("linear"), py::arg("server"),
           py::arg("c"), py::arg("w"), py::arg("A"), py::arg("B"), py::arg("method"), py::arg("start"),
-          py::arg("seed"), py::arg("threads"), py::arg("node_limit"), py::arg("time_limit"),
+          py::arg("seed"), py::arg("threads"), py::arg("node_limit"), py::arg("time_limit"), py::arg("gap_tol"),
           "Solve an option table. Inputs must already be validated.");
     m.def("table_cost", &table_cost, py::arg("option_ptr"), py::arg("linear"), py::arg("server"),
           py::arg("c"), py::arg("w"), py::arg("A"), py::arg("B"), py::arg("choice"),

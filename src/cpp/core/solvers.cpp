@@ -557,11 +557,17 @@ SearchResult solve_auto(const OptionTable& t, Span<std::int32_t> choice, const S
         r.proven = true;
         return r;
     }
+    // Certified close enough (like a MIP solver's relative gap limit): no exact search.
+    r.proven = best - r.lower_bound <= limits.rel_tol * std::abs(best);
+    if (r.proven || best - r.lower_bound <= limits.gap_tol * std::abs(best)) return r;
     if (limits.node_limit > 0 && limits.time_limit_s > 0.0) {
-        const SearchResult b = branch_and_bound(t, choice, limits, dual, root_bound);
+        SearchLimits search = limits;
+        search.rel_tol = std::max(limits.rel_tol, limits.gap_tol);  // prune what cannot gain more than that
+        const SearchResult b = branch_and_bound(t, choice, search, dual, root_bound);
         r.cost = b.cost;
         r.lower_bound = std::max(r.lower_bound, b.lower_bound);
-        r.proven = b.proven;
+        r.proven = (b.proven && search.rel_tol == limits.rel_tol) ||
+                   r.cost - r.lower_bound <= limits.rel_tol * std::abs(r.cost);
         r.nodes = b.nodes;
     }
     return r;

@@ -49,6 +49,7 @@ struct SearchLimits {
     std::uint64_t node_limit = 200000;
     double time_limit_s = 1.0;
     double rel_tol = 1e-9;  // a node is pruned when its bound is within this of the incumbent
+    double gap_tol = 0.0;   // auto: no exact search once the certified relative gap is at most this
 };
 
 struct SearchResult {
