@@ -2,12 +2,35 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace edgesched {
 
+namespace {
+
+// Theorem 1 over a run of devices. The cube root depends only on kappa, usually shared by every device, so it
+// is computed once per change of kappa (eq. (13): f* = min(cbrt(b1 / (2 b2 kappa)), f_max), f_max if b2 == 0).
+class LocalFrequency {
+public:
+    explicit LocalFrequency(const PaperSystem& s) : s_(s) {}
+    double operator()(double kappa, double f_local_max) {
+        if (s_.w_energy <= 0.0) return f_local_max;
+        if (!(kappa == kappa_)) {
+            kappa_ = kappa;
+            root_ = std::cbrt(s_.w_delay / (2.0 * s_.w_energy * kappa));  // eq. (13)
+        }
+        return std::min(root_, f_local_max);
+    }
+
+private:
+    PaperSystem s_;
+    double kappa_ = std::numeric_limits<double>::quiet_NaN(), root_ = 0.0;
+};
+
+}  // namespace
+
 double local_frequency(double w_delay, double w_energy, double kappa, double f_local_max) {
-    if (w_energy <= 0.0) return f_local_max;  // no price on energy: run at full speed
-    return std::min(std::cbrt(w_delay / (2.0 * w_energy * kappa)), f_local_max);  // eq. (13)
+    return LocalFrequency(PaperSystem{0.0, w_delay, w_energy})(kappa, f_local_max);
 }
 
 OptionTable PaperTable::view() const {
@@ -24,12 +47,13 @@ void build_paper_table(const PaperDevices& d, const PaperSystem& s, Span<const s
     t.c.resize(2 * N);
     t.w.resize(2 * N);
     t.server.resize(2 * N);
+    LocalFrequency frequency(s);
     for (std::size_t i = 0; i < N; ++i) {
         const auto n = static_cast<std::size_t>(idx[i]);
         t.option_ptr[i] = static_cast<std::int64_t>(2 * i);
         const double cycles = d.rho[n] * d.macs[n];            // rho * C(M*_n)
         const double bits = d.frames[n] * d.frame_bits[n];     // M*_n * d_n
-        const double f = local_frequency(s.w_delay, s.w_energy, d.kappa[n], d.f_local_max[n]);
+        const double f = frequency(d.kappa[n], d.f_local_max[n]);
         // Option 0, local: eq. (10) with eqs. (1), (3) at the Theorem 1 frequency.
         t.linear[2 * i] = s.w_delay * cycles / f + s.w_energy * d.kappa[n] * cycles * f * f;
         t.server[2 * i] = -1;
@@ -59,6 +83,7 @@ double decode_paper(const PaperDevices& d, const PaperSystem& s, Span<const std:
         }
     }
     double cost = 0.0;
+    LocalFrequency frequency(s);
     for (std::size_t i = 0; i < N; ++i) {
         const auto n = static_cast<std::size_t>(idx[i]);
         const double cycles = d.rho[n] * d.macs[n];
@@ -70,7 +95,7 @@ double decode_paper(const PaperDevices& d, const PaperSystem& s, Span<const std:
             out.delay[n] = cycles / out.f_edge[n] + bits / (d.rate[n] * out.time_share[n]);  // (2)+(4)
             out.energy[n] = d.tx_power[n] * bits / d.rate[n];             // eq. (5)
         } else {
-            const double f = local_frequency(s.w_delay, s.w_energy, d.kappa[n], d.f_local_max[n]);
+            const double f = frequency(d.kappa[n], d.f_local_max[n]);
             out.f_local[n] = f;
             out.f_edge[n] = 0.0;
             out.time_share[n] = 0.0;
