@@ -59,7 +59,7 @@ std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
     // A block scanned when its server's prices were (P_r, Q_r) had best score s_r; as long as it loses no
     // device, no score in it can now exceed  s_r - c_min (P_r - P) - w_min (Q_r - Q), with c_min and w_min
     // the block's smallest c and w: a tight bound, since the block's devices have similar c and w. Each
-    // iteration scans the blocks whose bound can beat the best score found, best bound first. Ranking is
+    // iteration scans the blocks whose bound can beat the best score found. Ranking is
     // (score, lower index first), the tie rule of a full scan, and the scores are computed exactly as a
     // full scan would, so the sequence of choices is the paper's.
     using Entry = std::pair<double, std::size_t>;  // (score or bound, device)
@@ -75,52 +75,66 @@ std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
         return t.w[oa] < t.w[ob];
     });
     // Small tables are one block: a plain scan over the devices still offloaded.
-    const std::size_t bs = N <= 256 ? N : static_cast<std::size_t>(std::sqrt(double(N)));
-    struct Block {
-        std::size_t begin, end, j;  // devices still offloaded sit at positions begin .. end - 1
-        double c_min, w_min, mag;   // mag: largest |linear|, the scale of the rounding slack
-        Entry best;                 // best score at the last scan ({-inf, N}: no device left)
-        double P, Q;                // the server's prices at the last scan
-        std::size_t scanned;        // iteration of the last scan
-    };
+    const std::size_t bs = N <= 256 ? N : static_cast<std::size_t>(2.0 * std::sqrt(double(N)));
     // Per position in `order`, the terms of the score laid out for the scan: a score is
     // (linear_1 + (A c) U + (B w) V) - linear_0, the same operations in the same order as `score`.
     std::vector<double> l0(N), l1(N), Ac(N), Bw(N);
     std::vector<std::size_t> block_of(N), pos_of(N);
-    std::vector<Block> blocks;
+    // Per block (arrays, so that the bound of every block is one short loop): its devices still offloaded
+    // at positions begin .. end - 1, its server, smallest c and w, largest |linear|; and from its last scan,
+    // the best (score, device) and K = best - c_min P_r - w_min Q_r + slack, so that its bound is
+    // K + c_min P + w_min Q. The slack, 1e-12 of the magnitudes at the scan (which only fall), covers the
+    // rounding of the bound against the exact scores.
+    std::vector<std::size_t> b_begin, b_end, b_server;
+    std::vector<double> b_c, b_w, b_mag, b_K;
+    std::vector<Entry> b_best;
     for (std::size_t b = 0; b < N;) {
-        Block k{b, b, server(order[b]), kInf, kInf, 0.0, {-kInf, N}, 0.0, 0.0, 0};
-        while (k.end < N && k.end - b < bs && server(order[k.end]) == k.j) {
-            const std::size_t i = k.end++, n = order[i], o1 = edge(n);
-            l0[i] = t.linear[t.option(n, 0)];
-            l1[i] = t.linear[o1];
-            Ac[i] = t.A[k.j] * t.c[o1];
-            Bw[i] = t.B[k.j] * t.w[o1];
-            block_of[n] = blocks.size();
-            pos_of[n] = i;
-            k.c_min = std::min(k.c_min, t.c[o1]);
-            k.w_min = std::min(k.w_min, t.w[o1]);
-            k.mag = std::max(k.mag, std::abs(l1[i]) + std::abs(l0[i]));
+        const std::size_t j = server(order[b]);
+        double c_min = kInf, w_min = kInf, mag = 0.0;
+        std::size_t e = b;
+        for (; e < N && e - b < bs && server(order[e]) == j; ++e) {
+            const std::size_t n = order[e], o1 = edge(n);
+            l0[e] = t.linear[t.option(n, 0)];
+            l1[e] = t.linear[o1];
+            Ac[e] = t.A[j] * t.c[o1];
+            Bw[e] = t.B[j] * t.w[o1];
+            block_of[n] = b_begin.size();
+            pos_of[n] = e;
+            c_min = std::min(c_min, t.c[o1]);
+            w_min = std::min(w_min, t.w[o1]);
+            mag = std::max(mag, std::abs(l1[e]) + std::abs(l0[e]));
         }
-        blocks.push_back(k);
-        b = k.end;
+        b_begin.push_back(b);
+        b_end.push_back(e);
+        b_server.push_back(j);
+        b_c.push_back(c_min);
+        b_w.push_back(w_min);
+        b_mag.push_back(mag);
+        b = e;
     }
-    double f1 = 0.0;
-    std::size_t iteration = 0;  // the scans below count as before the first iteration
-    auto scan = [&](Block& k) {
-        const double U = l.U[k.j], V = l.V[k.j];
-        k.best = {-kInf, N};
-        for (std::size_t i = k.begin; i < k.end; ++i) {
-            const Entry e{(l1[i] + Ac[i] * U + Bw[i] * V) - l0[i], order[i]};
-            if (ranks_below(k.best, e)) k.best = e;
-        }
-        k.P = t.A[k.j] * U;
-        k.Q = t.B[k.j] * V;
-        k.scanned = iteration;
+    const std::size_t n_blocks = b_begin.size();
+    b_K.assign(n_blocks, 0.0);
+    b_best.assign(n_blocks, {-kInf, N});
+    std::vector<double> P(t.n_servers()), Q(t.n_servers());  // the servers' present prices A U and B V
+    auto prices = [&]() {
+        for (std::size_t j = 0; j < t.n_servers(); ++j) P[j] = t.A[j] * l.U[j], Q[j] = t.B[j] * l.V[j];
     };
-    auto remove = [&](std::size_t n) {  // swap n's position with the block's last offloaded one
-        Block& k = blocks[block_of[n]];
-        const std::size_t i = pos_of[n], e = --k.end;
+    double f1 = 0.0;
+    auto scan = [&](std::size_t k) {
+        const std::size_t j = b_server[k];
+        const double U = l.U[j], V = l.V[j];
+        Entry best{-kInf, N};
+        for (std::size_t i = b_begin[k]; i < b_end[k]; ++i) {
+            const Entry e{(l1[i] + Ac[i] * U + Bw[i] * V) - l0[i], order[i]};
+            if (ranks_below(best, e)) best = e;
+        }
+        b_best[k] = best;
+        const double shared = b_c[k] * P[j] + b_w[k] * Q[j];
+        b_K[k] = best.second == N ? -kInf
+                                  : best.first - shared + 1e-12 * (std::abs(best.first) + shared + b_mag[k]);
+    };
+    auto remove = [&](std::size_t n) {  // swap n's position with its block's last offloaded one
+        const std::size_t i = pos_of[n], e = --b_end[block_of[n]];
         std::swap(order[i], order[e]);
         std::swap(l0[i], l0[e]);
         std::swap(l1[i], l1[e]);
@@ -129,28 +143,25 @@ std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
         pos_of[order[i]] = i;
         pos_of[order[e]] = e;
     };
-    auto bound = [&](const Block& k) -> Entry {
-        if (k.best.second == N || k.scanned == iteration) return k.best;
-        const double drop = k.c_min * (k.P - t.A[k.j] * l.U[k.j]) + k.w_min * (k.Q - t.B[k.j] * l.V[k.j]);
-        const double b = k.best.first - drop;
-        return {b + 1e-12 * (std::abs(b) + k.mag + k.c_min * k.P + k.w_min * k.Q), k.best.second};
-    };
-    for (Block& k : blocks) scan(k);
-    std::vector<Entry> bounds(blocks.size());
+    prices();
+    for (std::size_t k = 0; k < n_blocks; ++k) scan(k);
+    std::vector<Entry> bounds(n_blocks);
 
     std::size_t moved = 0;
-    for (iteration = 1;; ++iteration) {
-        for (std::size_t b = 0; b < blocks.size(); ++b) bounds[b] = bound(blocks[b]);
-        Entry best{-kInf, N};
-        for (;;) {  // scan the best-bounded unscanned block while its bound can beat `best`
-            std::size_t pick = blocks.size();
-            for (std::size_t b = 0; b < blocks.size(); ++b)
-                if (blocks[b].scanned != iteration && (pick == blocks.size() || ranks_below(bounds[pick], bounds[b])))
-                    pick = b;
-            if (pick == blocks.size() || bounds[pick].second == N || !ranks_below(best, bounds[pick])) break;
-            scan(blocks[pick]);
-            bounds[pick] = blocks[pick].best;
-            if (ranks_below(best, bounds[pick])) best = bounds[pick];
+    for (;;) {
+        // Scan the best-bounded block, then every other block whose bound can still beat the best found
+        // (in block order: the best only rises, so every block left unscanned ranks below it).
+        std::size_t top = 0;
+        for (std::size_t b = 0; b < n_blocks; ++b) {
+            bounds[b] = {b_K[b] + b_c[b] * P[b_server[b]] + b_w[b] * Q[b_server[b]], b_best[b].second};
+            if (ranks_below(bounds[top], bounds[b])) top = b;
+        }
+        scan(top);
+        Entry best = b_best[top];
+        for (std::size_t b = 0; b < n_blocks; ++b) {
+            if (b == top || !ranks_below(best, bounds[b])) continue;
+            scan(b);
+            if (ranks_below(best, b_best[b])) best = b_best[b];
         }
         const std::size_t k = best.second;
         if (k == N) break;  // every device is local
@@ -166,7 +177,9 @@ std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
         l.V[j] -= t.w[o1];
         ++moved;
         remove(k);
-        blocks[block_of[k]].best = {kInf, 0};  // k's block lost its best: an infinite bound rescans it
+        prices();
+        b_K[block_of[k]] = kInf;  // k's block lost its best: an infinite bound rescans it
+        b_best[block_of[k]].second = 0;
     }
     return moved;
 }
