@@ -231,3 +231,25 @@ def test_a_sweep_killed_with_sigkill_resumes_to_exactly_the_uninterrupted_rows(t
     resumed = sweep(KILL_GRID, 30, evaluate=slow_paper, store=store, executor=NoExecutor())
     uninterrupted = sweep(KILL_GRID, 30, executor=threads())
     pd.testing.assert_frame_equal(resumed, uninterrupted)
+
+
+def test_batched_backend_equals_the_per_task_sweep(tmp_path):
+    grid = {"n_devices": [6, 12], "method": ["greedy", "edge"], "bandwidth": [2e6, 5e6]}
+    per_task = sweep(grid, seeds=3, progress=False, max_workers=1)
+    batched = sweep(grid, seeds=3, progress=False, backend="numpy", store=tmp_path / "store")
+    cols = ["n_devices", "method", "bandwidth", "seed", "offload_rate"]
+    pd.testing.assert_frame_equal(per_task[cols], batched[cols])
+    np.testing.assert_allclose(per_task["cost"], batched["cost"], rtol=1e-12)
+    assert batched["gap"].isna().all()
+    # resumed from its store: nothing is solved again, the same rows come back
+    again = sweep(grid, seeds=3, progress=False, backend="numpy", store=tmp_path / "store")
+    pd.testing.assert_frame_equal(batched, again)
+
+
+def test_batched_backend_errors():
+    with pytest.raises(ValueError, match="backend is 'gpu'"):
+        sweep({"n_devices": [4]}, seeds=1, backend="gpu")
+    with pytest.raises(ValueError, match="leave evaluate, executor and max_workers"):
+        sweep({"n_devices": [4]}, seeds=1, backend="numpy", max_workers=2)
+    with pytest.raises(SweepTaskError, match="a batched sweep solves greedy, descent, local, edge"):
+        sweep({"n_devices": [4], "method": ["auto"]}, seeds=1, backend="numpy", progress=False)

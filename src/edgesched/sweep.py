@@ -11,6 +11,10 @@ temporary file in the same directory and renamed into place (``os.replace``), so
 or absent. A sweep killed at any moment (even by SIGKILL) and started again reads the keys already stored,
 skips those tasks, and ends with exactly the rows an uninterrupted run gives: none lost, none twice.
 
+With ``backend="numpy"`` or ``"cupy"`` the tasks of one grid point are solved together, all their seeds as
+one batch of :func:`edgesched.solve_batch` in this process (on the GPU for ``"cupy"``), instead of one task at a
+time on the executor; the store and the result are the same.
+
 pandas, pyarrow and tqdm are optional (``pip install 'edgesched[sweep]'``) and imported only when needed.
 """
 from __future__ import annotations
@@ -36,7 +40,8 @@ import numpy as np
 from . import scenarios
 from .offloading import solve
 
-__all__ = ["GENERATORS", "METRICS", "SweepTaskError", "evaluate_paper", "grid_points", "summarize", "sweep"]
+__all__ = ["GENERATORS", "METRICS", "SweepTaskError", "evaluate_paper", "evaluate_paper_batch", "grid_points",
+           "summarize", "sweep"]
 
 #: Scenario generators a sweep's ``scenario`` parameter may name.
 GENERATORS: dict[str, Callable[..., scenarios.Scenario]] = {
@@ -93,15 +98,39 @@ def evaluate_paper(params: Mapping[str, Any], seed: int) -> dict[str, float]:
         raise ValueError(f"scenario is {generator!r}; it must be one of {', '.join(GENERATORS)}")
     sc = GENERATORS[generator](seed=seed, **kwargs)
     s = solve(sc, method=method, seed=seed)
-    return {
-        "cost": s.cost,
-        "cost_per_device": s.cost / s.n_devices,
-        "delay_s": float(s.delay.mean()),
-        "energy_j": float(s.energy.mean()),
-        "offload_rate": s.offload_rate,
-        "frames": float(sc.frames.mean()),
-        "gap": s.gap,
-    }
+    return _metrics(sc, s.cost, s.delay, s.energy, s.offload, s.gap)
+
+
+def _metrics(sc: scenarios.Scenario, cost: float, delay: Any, energy: Any, offload: Any, gap: float
+             ) -> dict[str, float]:
+    n = sc.n_devices
+    return {"cost": float(cost), "cost_per_device": float(cost) / n, "delay_s": float(np.mean(delay)),
+            "energy_j": float(np.mean(energy)), "offload_rate": float(np.mean(offload)),
+            "frames": float(sc.frames.mean()), "gap": float(gap)}
+
+
+def evaluate_paper_batch(params: Mapping[str, Any], seeds: Sequence[int], backend: str = "numpy"
+                         ) -> list[dict[str, float]]:
+    """:func:`evaluate_paper` for many seeds at once: the scenarios of ``params`` with each seed, stacked
+    into one :func:`edgesched.solve_batch` call on ``backend`` ("numpy" or "cupy"). Methods: those of
+    :data:`edgesched.batched.BATCH_METHODS` (default ``"greedy"``); the batch has no lower bound, so ``gap``
+    is NaN. Returns one row of metrics per seed, in the order of ``seeds``."""
+    from .batched import BATCH_METHODS, solve_batch
+
+    kwargs = dict(params)
+    method = kwargs.pop("method", "greedy")
+    if method not in BATCH_METHODS:
+        raise ValueError(f"method is {method!r}; a batched sweep solves {', '.join(BATCH_METHODS)}")
+    generator = kwargs.pop("scenario", "paper_default")
+    if generator not in GENERATORS:
+        raise ValueError(f"scenario is {generator!r}; it must be one of {', '.join(GENERATORS)}")
+    scs = [GENERATORS[generator](seed=s, **kwargs) for s in seeds]
+    per_scenario = ("f_edge_max", "w_delay", "w_energy")
+    stacked = {k: np.stack([sc.solver_kwargs()[k] for sc in scs]) for k in scenarios.SOLVER_KEYS}
+    b = solve_batch(**{k: v for k, v in stacked.items() if k not in per_scenario},
+                    **{k: stacked[k].reshape(-1) for k in per_scenario}, method=method, backend=backend)
+    return [_metrics(sc, b.cost[i], b.delay[i], b.energy[i], b.offload[i], float("nan"))
+            for i, sc in enumerate(scs)]
 
 
 # -- tasks -------------------------------------------------------------------
@@ -315,6 +344,7 @@ def sweep(
     max_workers: int | None = None,
     chunk_size: int | None = None,
     progress: bool | None = None,
+    backend: str | None = None,
 ) -> Any:
     """Evaluate every grid point with every seed; return the results as a tidy DataFrame.
 
@@ -344,6 +374,11 @@ def sweep(
         worker, at most 256 tasks.
     progress : bool, optional
         Show a tqdm progress bar on stderr. ``None``: only when stderr is a terminal.
+    backend : {None, "numpy", "cupy"}
+        ``None``: ``evaluate`` per task on the executor. ``"numpy"``/``"cupy"``: the seeds of each grid point
+        solved as one batch by :func:`evaluate_paper_batch` in this process (``"cupy"``: on the GPU,
+        ``pip install 'edgesched[gpu]'``); ``evaluate``, ``executor`` and ``max_workers`` must be left at their
+        defaults, and every scenario of a grid point must have the same number of devices.
 
     Returns
     -------
@@ -362,23 +397,39 @@ def sweep(
     _need("pyarrow", "sweep", "edgesched.sweep (Parquet store)")
     if chunk_size is not None and (isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1):
         raise ValueError(f"chunk_size is {chunk_size!r}; it must be an integer >= 1")
+    if backend is not None:
+        if backend not in ("numpy", "cupy"):
+            raise ValueError(f"backend is {backend!r}; it must be None, 'numpy' or 'cupy'")
+        if evaluate is not evaluate_paper or executor is not None or max_workers is not None:
+            raise ValueError(f"backend={backend!r} solves the paper's scenarios in batches in this process; "
+                             "leave evaluate, executor and max_workers at their defaults")
     points = grid_points(grid)
-    tasks = _tasks(evaluate, points, _seed_list(seeds))
+    # Batched rows lack the gap (NaN): their task keys differ, so one store never mixes the two kinds.
+    tasks = _tasks(evaluate_paper_batch if backend else evaluate, points, _seed_list(seeds))
+    run = (lambda todo, store_, bar: _drain_batched(todo, store_, backend, chunk_size, bar)) if backend else None
     if store is None:
         with tempfile.TemporaryDirectory(prefix="edgesched-sweep-") as tmp:
-            return _sweep(tasks, points, evaluate, Path(tmp), executor, max_workers, chunk_size, progress)
+            return _sweep(tasks, points, evaluate, Path(tmp), executor, max_workers, chunk_size, progress, run)
     path = Path(store)
     path.mkdir(parents=True, exist_ok=True)
-    return _sweep(tasks, points, evaluate, path, executor, max_workers, chunk_size, progress)
+    return _sweep(tasks, points, evaluate, path, executor, max_workers, chunk_size, progress, run)
 
 
 def _sweep(tasks: list[_Task], points: list[dict[str, Any]], evaluate: Callable[..., Any], store: Path,
-           executor: Any, max_workers: int | None, chunk_size: int | None, progress: bool | None) -> Any:
+           executor: Any, max_workers: int | None, chunk_size: int | None, progress: bool | None,
+           run: Callable[[list[_Task], Path, Any], None] | None = None) -> Any:
     for stale in store.glob(".tmp-*.parquet"):  # left by a run killed while writing; never renamed
         stale.unlink(missing_ok=True)
     done = set(_read_store(store, columns=[_TASK])[_TASK])
     todo = [t for t in tasks if t.key not in done]
-    if todo:
+    if todo and run is not None:
+        bar = _progress_bar(len(tasks), len(tasks) - len(todo), progress)
+        try:
+            run(todo, store, bar)
+        finally:
+            if bar is not None:
+                bar.close()
+    elif todo:
         workers = _worker_count(executor, max_workers)
         size = chunk_size or max(1, min(256, math.ceil(len(todo) / (4 * workers))))
         batches = [todo[i:i + size] for i in range(0, len(todo), size)]
@@ -394,6 +445,26 @@ def _sweep(tasks: list[_Task], points: list[dict[str, Any]], evaluate: Callable[
             if own:
                 ex.shutdown(wait=True, cancel_futures=True)
     return _result_frame(store, tasks, points)
+
+
+def _drain_batched(todo: list[_Task], store: Path, backend: str, chunk_size: int | None, bar: Any) -> None:
+    """Solve the tasks of each grid point together (all their seeds in one batch); write each batch as a chunk."""
+    groups: dict[str, list[_Task]] = {}
+    for t in todo:
+        groups.setdefault(json.dumps(t.params, sort_keys=True, default=_plain), []).append(t)
+    for group in groups.values():
+        size = chunk_size or len(group)
+        for i in range(0, len(group), size):
+            batch = group[i:i + size]
+            try:
+                rows = evaluate_paper_batch(batch[0].params, [t.seed for t in batch], backend)
+            except Exception as exc:
+                raise SweepTaskError(f"evaluating parameters {batch[0].params} with seeds "
+                                     f"{[t.seed for t in batch]} failed: {type(exc).__name__}: {exc}") from None
+            _write_chunk(store, batch, [(t.key, [{k: _plain(v) for k, v in r.items()}])
+                                        for t, r in zip(batch, rows)])
+            if bar is not None:
+                bar.update(len(batch))
 
 
 def _drain(ex: Executor, evaluate: Callable[..., Any], batches: list[list[_Task]], store: Path,
