@@ -15,7 +15,8 @@ except ImportError as exc:  # pragma: no cover - only on a broken install
         f"Original error: {exc}"
     ) from exc
 
-from . import accuracy, arch, batched, channel, hardware, kernels, macs, pipeline, profiling, reference, scenarios, variants
+from . import (accuracy, arch, batched, channel, hardware, kernels, macs, pipeline, profiling, reference, scenarios,
+               variants)
 from .arch import Architecture
 from .batched import BatchSchedule, solve_batch
 from .hardware import HARDWARE, Hardware
@@ -30,8 +31,9 @@ from .variants import ModelVariant
 
 __version__ = "0.1.0"
 __all__ = [
-    "HARDWARE", "METHODS", "Architecture", "BatchSchedule", "Cloud", "Device", "Hardware", "ModelVariant", "OptionSchedule",
-    "OptionTable", "Pipeline", "PipelineResult", "Schedule", "accuracy", "arch", "batched", "channel", "hardware", "kernels",
-    "load_scenario", "macs", "paper_table", "pipeline", "profile", "profiling", "reference", "scenarios", "solve",
-    "solve_batch", "solve_offloading", "solve_options", "sweep", "variants", "__version__",
+    "HARDWARE", "METHODS", "Architecture", "BatchSchedule", "Cloud", "Device", "Hardware", "ModelVariant",
+    "OptionSchedule", "OptionTable", "Pipeline", "PipelineResult", "Schedule", "accuracy", "arch", "batched",
+    "channel", "hardware", "kernels", "load_scenario", "macs", "paper_table", "pipeline", "profile", "profiling",
+    "reference", "scenarios", "solve", "solve_batch", "solve_offloading", "solve_options", "sweep", "variants",
+    "__version__",
 ]
