@@ -41,7 +41,7 @@ def test_every_subcommand_has_help(command, capsys):
 
 def test_a_subcommand_is_registered_by_one_function():
     names = {add(argparse.ArgumentParser().add_subparsers()).prog.split()[-1] for add in SUBCOMMANDS}
-    assert names == {"demo", "solve", "sweep", "reproduce", "profile"}
+    assert names == {"demo", "solve", "sweep", "reproduce", "profile", "simulate"}
 
 
 def test_profile_subcommand(capsys):

@@ -15,12 +15,13 @@ except ImportError as exc:  # pragma: no cover - only on a broken install
         f"Original error: {exc}"
     ) from exc
 
-from . import (accuracy, arch, batched, channel, hardware, kernels, macs, pipeline, profiling, reference, scenarios,
-               variants)
+from . import (accuracy, arch, batched, channel, hardware, kernels, macs, online, pipeline, profiling, reference,
+               scenarios, variants)
 from .arch import Architecture
 from .batched import BatchSchedule, solve_batch
 from .hardware import HARDWARE, Hardware
 from .offloading import METHODS, solve, solve_offloading
+from .online import SimConfig, simulate
 from .options import OptionSchedule, OptionTable, paper_table, solve_options
 from .pipeline import Cloud, Device, Pipeline, PipelineResult
 from .profiling import profile
@@ -32,8 +33,8 @@ from .variants import ModelVariant
 __version__ = "0.1.0"
 __all__ = [
     "HARDWARE", "METHODS", "Architecture", "BatchSchedule", "Cloud", "Device", "Hardware", "ModelVariant",
-    "OptionSchedule", "OptionTable", "Pipeline", "PipelineResult", "Schedule", "accuracy", "arch", "batched",
-    "channel", "hardware", "kernels", "load_scenario", "macs", "paper_table", "pipeline", "profile", "profiling",
-    "reference", "scenarios", "solve", "solve_batch", "solve_offloading", "solve_options", "sweep", "variants",
+    "OptionSchedule", "OptionTable", "Pipeline", "PipelineResult", "Schedule", "SimConfig", "accuracy", "arch", "batched",
+    "channel", "hardware", "kernels", "load_scenario", "macs", "online", "paper_table", "pipeline", "profile", "profiling",
+    "reference", "scenarios", "solve", "solve_batch", "solve_offloading", "solve_options", "simulate", "sweep", "variants",
     "__version__",
 ]

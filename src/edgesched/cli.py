@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from . import profiling, scenarios
+from . import online, profiling, scenarios
 from .offloading import METHODS, solve
 
 __all__ = ["SUBCOMMANDS", "build_parser", "main"]
@@ -164,6 +164,7 @@ SUBCOMMANDS: tuple[Callable[[Any], argparse.ArgumentParser], ...] = (
     add_sweep_parser,
     add_reproduce_parser,
     profiling.add_parser,
+    online.add_parser,
 )
 
 
