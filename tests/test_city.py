@@ -74,3 +74,10 @@ def test_coupled_city_beats_nearest_station_cells():
     assert coupled.cost <= cells.cost * (1 + 1e-9)
     assert coupled.lower_bound <= coupled.cost
     assert coupled.gap < 1e-3
+
+
+@pytest.mark.parametrize(("field", "value"), [("kappa", -1e-28), ("rho", float("nan")), ("w_delay", 0.0),
+                                              ("w_energy", -1.0)])
+def test_city_validates_its_scalars(field, value):
+    with pytest.raises(ValueError, match=field):
+        es.scenarios.city(4, 3, **{field: value})

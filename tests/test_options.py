@@ -194,3 +194,15 @@ def test_bound_of_one_server_is_the_relaxation_optimum(kw):
     bound = t.relaxation_bound()
     assert bound <= relaxed * (1 + 1e-9)
     assert bound == pytest.approx(relaxed, rel=1e-7)
+
+
+def test_table_keeps_private_copies_of_its_arrays():
+    base = np.array([-1, 0, -1, 0, 7], dtype=np.int32)
+    t = OptionTable(option_ptr=[0, 2, 4], linear=[1.0, 0.5, 1.0, 0.5], server=base[:4], c=[0, 1.0, 0, 1.0],
+                    w=[0, 1.0, 0, 1.0], A=[0.1], B=[0.1])
+    base[1] = 10**8  # the caller changes its array after validation: the table must not see it
+    assert base.flags.writeable and t.server[1] == 0
+    assert solve_options(t, "greedy").cost == pytest.approx(t.cost(solve_options(t, "greedy").choice))
+    with pytest.raises(ValueError, match=r"server\[1\] is 4294967296; it does not fit in int32"):
+        OptionTable(option_ptr=[0, 2], linear=[1.0, 0.5], server=np.array([-1, 2**32]), c=[0, 1.0], w=[0, 1.0],
+                    A=[0.1], B=[0.1])

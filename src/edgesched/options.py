@@ -40,11 +40,18 @@ def _array(name: str, value: Any, dtype: type, length: int | None = None) -> np.
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise ValueError(f"{name}[{i}] is {arr[i]}; {name} must be finite")
-    elif arr.size and arr.dtype.kind not in "iu":
-        raise ValueError(f"{name} must be an array of integers; got dtype {arr.dtype}")
+    elif arr.size:
+        if arr.dtype.kind not in "iu":
+            raise ValueError(f"{name} must be an array of integers; got dtype {arr.dtype}")
+        info = np.iinfo(dtype)
+        bad = (arr < info.min) | (arr > info.max)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ValueError(f"{name}[{i}] is {arr[i]}; it does not fit in {np.dtype(dtype).name}")
     if length is not None and arr.shape[0] != length:
         raise ValueError(f"{name} has {arr.shape[0]} entries, expected {length}")
-    out = np.ascontiguousarray(arr, dtype=dtype)
+    # A private copy: the caller's array (or a view of it) stays theirs, and cannot change after validation.
+    out = np.array(arr, dtype=dtype, order="C", copy=True)
     out.setflags(write=False)
     return out
 

@@ -599,6 +599,12 @@ def city(
     if model not in MODELS:
         raise ValueError(f"model is {model!r}; known models: {', '.join(sorted(MODELS))}")
     curve = default_curve() if curve is None else curve
+    from ._validation import positive_scalar
+
+    kappa = positive_scalar("kappa", kappa, unit="J s^2/cycle^3")
+    rho = positive_scalar("rho", rho, unit="cycle/MAC")
+    w_delay = positive_scalar("w_delay", w_delay, unit="1/s")
+    w_energy = positive_scalar("w_energy", w_energy, unit="1/J", allow_zero=True)
     side = float(np.sqrt(S) * spacing)
     n = max(1, int(round(per * S)))
     rng = np.random.default_rng(seed_i)

@@ -9,7 +9,9 @@ __all__ = ["Schedule", "relative_gap"]
 
 
 def relative_gap(cost: float, lower_bound: float) -> float:
-    """``(cost - lower_bound) / |cost|``, at least 0 (0 when ``cost`` is 0)."""
+    """``(cost - lower_bound) / |cost|``, at least 0 (0 when ``cost`` is 0; NaN when either is NaN)."""
+    if cost != cost or lower_bound != lower_bound:
+        return float("nan")
     return max(0.0, (cost - lower_bound) / abs(cost)) if cost != 0 else 0.0
 
 

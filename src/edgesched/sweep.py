@@ -13,7 +13,8 @@ skips those tasks, and ends with exactly the rows an uninterrupted run gives: no
 
 With ``backend="numpy"`` or ``"cupy"`` the tasks of one grid point are solved together, all their seeds as
 one batch of :func:`edgesched.solve_batch` in this process (on the GPU for ``"cupy"``), instead of one task at a
-time on the executor; the store and the result are the same.
+time on the executor. The rows have the same columns; the batch offers the methods greedy, descent, local and
+edge (default greedy, where the per-task sweep defaults to auto) and no lower bound (``gap`` is NaN).
 
 pandas, pyarrow and tqdm are optional (``pip install 'edgesched[sweep]'``) and imported only when needed.
 """

@@ -130,8 +130,11 @@ std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
         }
         b_best[k] = best;
         const double shared = b_c[k] * P[j] + b_w[k] * Q[j];
-        b_K[k] = best.second == N ? -kInf
-                                  : best.first - shared + 1e-12 * (std::abs(best.first) + shared + b_mag[k]);
+        // The slack has an absolute floor for subnormal magnitudes; a bound lost to overflow (NaN) is +inf,
+        // so the block is always rescanned rather than never.
+        const double K = best.first - shared + 1e-12 * (std::abs(best.first) + shared + b_mag[k]) +
+                         64.0 * std::numeric_limits<double>::denorm_min();
+        b_K[k] = best.second == N ? -kInf : (K == K ? K : kInf);
     };
     auto remove = [&](std::size_t n) {  // swap n's position with its block's last offloaded one
         const std::size_t i = pos_of[n], e = --b_end[block_of[n]];
