@@ -127,7 +127,8 @@ def evaluate_paper_batch(params: Mapping[str, Any], seeds: Sequence[int], backen
         raise ValueError(f"scenario is {generator!r}; it must be one of {', '.join(GENERATORS)}")
     scs = [GENERATORS[generator](seed=s, **kwargs) for s in seeds]
     per_scenario = ("f_edge_max", "w_delay", "w_energy")
-    stacked = {k: np.stack([sc.solver_kwargs()[k] for sc in scs]) for k in scenarios.SOLVER_KEYS}
+    per_seed = [sc.solver_kwargs() for sc in scs]
+    stacked = {k: np.stack([kw[k] for kw in per_seed]) for k in scenarios.SOLVER_KEYS}
     b = solve_batch(**{k: v for k, v in stacked.items() if k not in per_scenario},
                     **{k: stacked[k].reshape(-1) for k in per_scenario}, method=method, backend=backend)
     return [_metrics(sc, b.cost[i], b.delay[i], b.energy[i], b.offload[i], float("nan"))

@@ -279,8 +279,7 @@ std::size_t descent(const OptionTable& t, Span<std::int32_t> choice, std::size_t
     return moves;
 }
 
-DualState tangent_point(const OptionTable& t, Span<const std::int32_t> choice) {
-    const Loads l = compute_loads(t, choice);
+DualState tangent_point(const OptionTable& t, const Loads& l) {
     DualState d;
     d.lambda.resize(t.n_servers());
     d.mu.resize(t.n_servers());
@@ -291,8 +290,8 @@ DualState tangent_point(const OptionTable& t, Span<const std::int32_t> choice) {
     return d;
 }
 
-double tangent_bound(const OptionTable& t, Span<const std::int32_t> choice) {
-    return dual_value(t, {}, tangent_point(t, choice));
+double tangent_bound(const OptionTable& t, const Loads& l) {
+    return dual_value(t, {}, tangent_point(t, l));
 }
 
 double dual_bound(const OptionTable& t, Span<const std::int32_t> fixed, DualState& dual, int sweeps,
@@ -537,7 +536,7 @@ SearchResult solve_auto(const OptionTable& t, Span<std::int32_t> choice, const S
         dual.mu.assign(t.n_servers(), 0.0);
         dual_rounding(t, dual, {}, cs);
     }
-    dual = tangent_point(t, Span<const std::int32_t>(cs));
+    dual = tangent_point(t, compute_loads(t, Span<const std::int32_t>(cs)));
     const double root_bound = dual_bound(t, {}, dual, 4, kBisectionSteps);
 
     dual_rounding(t, dual, {}, choice);
@@ -606,8 +605,9 @@ SearchResult solve_method(const OptionTable& t, const std::string& method, Span<
     } else {
         throw std::invalid_argument("unknown method '" + method + "'");
     }
-    r.cost = total_cost(t, Span<const std::int32_t>(choice));
-    r.lower_bound = std::min(tangent_bound(t, Span<const std::int32_t>(choice)), r.cost);
+    const Loads l = compute_loads(t, Span<const std::int32_t>(choice));  // once, for the cost and the bound
+    r.cost = l.total(t);
+    r.lower_bound = std::min(tangent_bound(t, l), r.cost);
     return r;
 }
 

@@ -34,11 +34,11 @@ struct DualState {
 double dual_bound(const OptionTable& t, Span<const std::int32_t> fixed, DualState& dual, int sweeps,
                   int bisection_steps);
 
-// The dual function at the multipliers where the quadratic terms touch their tangents at `choice`'s loads
-// (lambda_j = 2 A_j U_j, mu_j = 2 B_j V_j): a valid lower bound in one pass over the table, equal to the cost
-// of `choice` minus, summed over devices, how much cheaper a device's best option is at those prices.
-double tangent_bound(const OptionTable& t, Span<const std::int32_t> choice);
-DualState tangent_point(const OptionTable& t, Span<const std::int32_t> choice);
+// The dual function at the multipliers where the quadratic terms touch their tangents at a choice's loads
+// `l` (lambda_j = 2 A_j U_j, mu_j = 2 B_j V_j): a valid lower bound in one pass over the table, equal to the
+// choice's cost minus, summed over devices, how much cheaper a device's best option is at those prices.
+double tangent_bound(const OptionTable& t, const Loads& l);
+DualState tangent_point(const OptionTable& t, const Loads& l);
 
 // Choice minimising the linearised objective at the multipliers (relaxation rounding); devices with
 // `fixed[n] >= 0` keep that option (pass an empty span for none).
