@@ -83,22 +83,15 @@ def option_costs(local_cycles: Any, f_local_max: Any, kappa: Any, edge_cycles: A
     f_local : ndarray
         The Theorem 1 frequency (Hz) where the option runs work locally, else 0.
     """
-    from ._validation import positive_scalar
+    from ._validation import _as_float_array, _check_values, positive_scalar
 
     values = dict(zip((f[0] for f in _FIELDS), (local_cycles, f_local_max, kappa, edge_cycles, up_bits, rate,
                                                  tx_power, fixed_delay)))
     arrays = {}
     for name, unit, zero_ok in _FIELDS:
-        a = np.asarray(values[name])
-        if a.dtype.kind not in "iuf" or a.dtype == bool:
-            raise ValueError(f"{name} must be real numbers ({unit}); got dtype {a.dtype}")
-        a = np.atleast_1d(a.astype(np.float64, copy=False))
-        bad = ~np.isfinite(a) | ((a < 0) if zero_ok else (a <= 0))
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise ValueError(f"{name}[{i}] is {a.flat[i]}; {name} must be finite and {'>=' if zero_ok else '>'} 0 "
-                             f"{unit}")
-        arrays[name] = a
+        a = _as_float_array(name, values[name])
+        _check_values(name, a, allow_zero=zero_ok, unit=unit, integral=False)
+        arrays[name] = np.atleast_1d(a)
     try:
         shape = np.broadcast_shapes(*(a.shape for a in arrays.values()))
     except ValueError:
