@@ -59,6 +59,22 @@ def test_cells_equal_each_cell_solved_alone(instance, method):
         assert together.f_edge[on].sum() == pytest.approx(kw["f_edge_max"][k], rel=1e-12)
 
 
+@settings(max_examples=25)
+@given(city_instances(), st.sampled_from(["greedy", "auto", "random"]))
+def test_cells_as_runs_of_devices_equal_interleaved_cells(instance, method):
+    # Sorted cell labels take the core's path without a permutation (each cell a run of devices); interleaved
+    # ones go through the counting sort. With each cell's devices in the same relative order, every device gets
+    # the same schedule, to the bit.
+    kw, cell = instance
+    sort = np.argsort(cell, kind="stable")
+    runs = es.solve_offloading(**{**kw, **{n: kw[n][sort] for n in PER_DEVICE}}, cell=cell[sort], method=method,
+                               seed=3)
+    interleaved = es.solve_offloading(**kw, cell=cell, method=method, seed=3)
+    for name in ("offload", "f_local", "f_edge", "time_share", "delay", "energy"):
+        np.testing.assert_array_equal(getattr(runs, name), getattr(interleaved, name)[sort])
+    np.testing.assert_array_equal(runs.cell_cost, interleaved.cell_cost)
+
+
 def test_scalar_capacity_broadcasts_to_every_cell():
     sc = es.scenarios.heterogeneous(40, seed=3)
     cell = np.arange(40) % 4

@@ -184,6 +184,38 @@ def test_fractional_frames():
         solve_offloading(**{**GOOD, "frames": [1, 2.5, 3]})
 
 
+@pytest.mark.parametrize("field, value", [("frame_bits", 1e-320), ("kappa", 1e300), ("tx_power", 1e308)])
+@pytest.mark.parametrize("method", ["greedy", "auto", "local"])
+def test_inputs_in_range_whose_costs_overflow_or_vanish_name_the_device(field, value, method):
+    # Each value passes the range checks, but the device's costs (or its share of Theorem 2) are not
+    # finite positive numbers: an error naming the device, never a NaN schedule.
+    kw = {**GOOD, "kappa": [1e-28] * 3, "rho": [0.12] * 3}
+    values = np.array(np.broadcast_to(kw[field], 3), dtype=float)
+    values[1] = value
+    with pytest.raises(ValueError, match=r"device 1: its costs overflow or vanish"):
+        solve_offloading(**{**kw, field: values}, method=method)
+
+
+@pytest.mark.parametrize("field", PER_DEVICE)
+def test_core_checks_every_value_it_reads(field):
+    # The Python layer leaves value checks to the core's single pass; called directly, the core names the
+    # device and the field too (and keeps the first cell it finds when cells run in parallel).
+    kw = {name: np.full(4, v) for name, v in dict(macs=30e9, frames=12.0, frame_bits=301056.0, rate=1e7,
+                                                   tx_power=0.2, f_local_max=1.8e9, kappa=1e-28,
+                                                   rho=0.12).items()}
+    kw[field][3] = math.nan
+    with pytest.raises(ValueError, match=rf"device 3: {field} is nan"):
+        edgesched._core.solve_paper(**kw, cell=np.zeros(4, np.int64), f_edge_max=np.array([22e9]), w_delay=0.5,
+                                    w_energy=0.5, method="greedy", seed=0, threads=1, node_limit=0,
+                                    time_limit=0.0, gap_tol=0.0)
+    if field == "frames":
+        kw[field][3] = 2.5
+        with pytest.raises(ValueError, match=r"device 3: frames is 2.5.*whole number"):
+            edgesched._core.solve_paper(**kw, cell=np.empty(0, np.int64), f_edge_max=np.array([22e9]),
+                                        w_delay=0.5, w_energy=0.5, method="local", seed=0, threads=1,
+                                        node_limit=0, time_limit=0.0, gap_tol=0.0)
+
+
 def test_unknown_method_and_exhaustive_limit():
     with pytest.raises(ValueError, match="method is 'best'"):
         solve_offloading(**GOOD, method="best")

@@ -10,10 +10,12 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["device_array", "positive_scalar", "device_count", "seed_value", "cell_index", "search_budget"]
+__all__ = ["float_array", "device_array", "positive_scalar", "device_count", "seed_value", "cell_index",
+           "search_budget"]
 
 
-def _as_float_array(name: str, value: Any) -> np.ndarray:
+def float_array(name: str, value: Any) -> np.ndarray:
+    """``value`` as float64 (contiguous if an array); ValueError for a non-numeric or boolean input."""
     arr = np.asarray(value)
     if arr.dtype == object:
         try:
@@ -76,7 +78,7 @@ def device_array(
     name: str, value: Any, n: int, *, unit: str = "", allow_zero: bool = False, integral: bool = False
 ) -> np.ndarray:
     """A validated float64 array of length ``n`` (a scalar is broadcast)."""
-    arr = _as_float_array(name, value)
+    arr = float_array(name, value)
     _check_values(name, arr, allow_zero=allow_zero, unit=unit, integral=integral)
     if arr.ndim == 0:
         return np.full(n, float(arr))

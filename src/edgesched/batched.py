@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._validation import _as_float_array
+from ._validation import float_array
 
 __all__ = ["BACKENDS", "BATCH_METHODS", "BatchSchedule", "solve_batch"]
 
@@ -230,7 +230,7 @@ def _field(xp: ModuleType, name: str, value: Any, *, unit: str, allow_zero: bool
         if value.dtype.kind not in "iuf":
             raise ValueError(f"{name} must be an array of real numbers; got dtype {value.dtype}")
     else:
-        value = _as_float_array(name, value)
+        value = float_array(name, value)
     arr = xp.asarray(value, dtype=xp.float64)
     if arr.ndim > max_ndim:
         what = "(S, N), (S, 1), (1, N), (N,) or a scalar" if max_ndim == 2 else "(S,) or a scalar"

@@ -83,13 +83,13 @@ def option_costs(local_cycles: Any, f_local_max: Any, kappa: Any, edge_cycles: A
     f_local : ndarray
         The Theorem 1 frequency (Hz) where the option runs work locally, else 0.
     """
-    from ._validation import _as_float_array, _check_values, positive_scalar
+    from ._validation import float_array, _check_values, positive_scalar
 
     values = dict(zip((f[0] for f in _FIELDS), (local_cycles, f_local_max, kappa, edge_cycles, up_bits, rate,
                                                  tx_power, fixed_delay)))
     arrays = {}
     for name, unit, zero_ok in _FIELDS:
-        a = _as_float_array(name, values[name])
+        a = float_array(name, values[name])
         _check_values(name, a, allow_zero=zero_ok, unit=unit, integral=False)
         arrays[name] = np.atleast_1d(a)
     try:

@@ -101,7 +101,8 @@ def solve_offloading(
     ValueError
         For a non-finite, non-positive or non-numeric input (naming the field and the first bad index),
         per-device arrays of different lengths, an unknown method, ``"exhaustive"`` beyond 30 devices in a
-        cell, or a ``cell`` that is not one non-negative integer per device.
+        cell, a ``cell`` that is not one non-negative integer per device, or inputs in range whose costs
+        overflow or vanish in floating point (naming the device: ``frame_bits=1e-320``, say).
 
     Notes
     -----
@@ -110,37 +111,48 @@ def solve_offloading(
     """
     if method not in METHODS:
         raise ValueError(f"method is {method!r}; it must be one of {', '.join(METHODS)}")
-    arrays = paper_arrays(macs, frames, frame_bits, rate, tx_power, f_local_max, kappa=kappa, rho=rho)
-    n = arrays["macs"].shape[0]
+    # Types and lengths here; the core checks every value as it reads it (one pass over the inputs). If it
+    # finds one outside the model, the checks below name the field and the first bad index.
+    inputs = dict(macs=macs, frames=frames, frame_bits=frame_bits, rate=rate, tx_power=tx_power,
+                  f_local_max=f_local_max, kappa=kappa, rho=rho)
+    arrays = paper_arrays(**inputs, check_values=False)
+    n = max(a.shape[0] for a in arrays.values())
     if cell is None:
-        cells, n_cells, cell_sizes = np.empty(0, np.int64), 1, np.array([n])
+        cells, n_cells = np.empty(0, np.int64), 1
     else:
         cells = cell_index(cell, n)
         n_cells = int(cells.max()) + 1
-        cell_sizes = np.bincount(cells, minlength=n_cells)
     if np.ndim(f_edge_max) > 1 or (np.ndim(f_edge_max) == 1 and np.shape(f_edge_max)[0] != n_cells):
         raise ValueError(f"f_edge_max has shape {np.shape(f_edge_max)}; give a scalar or one capacity per cell "
                          f"({n_cells} cell{'s' if n_cells > 1 else ''})")
     capacity = device_array("f_edge_max", f_edge_max, n_cells, unit="Hz")
     w_delay = positive_scalar("w_delay", w_delay, unit="1/s")
     w_energy = positive_scalar("w_energy", w_energy, unit="1/J", allow_zero=True)
-    if method == "exhaustive" and cell_sizes.max() > EXHAUSTIVE_MAX_DEVICES:
-        k = int(np.argmax(cell_sizes))
-        where = "" if cell is None else f" (cell {k})"
-        raise ValueError(
-            f"method='exhaustive' visits 2**N choices and accepts at most {EXHAUSTIVE_MAX_DEVICES} devices per "
-            f"cell; got {int(cell_sizes[k])}{where}. Use method='auto' (exact on small instances, certified gap "
-            f"otherwise)."
-        )
+    if method == "exhaustive":
+        cell_sizes = np.array([n]) if cell is None else np.bincount(cells, minlength=n_cells)
+        if cell_sizes.max() > EXHAUSTIVE_MAX_DEVICES:
+            k = int(np.argmax(cell_sizes))
+            where = "" if cell is None else f" (cell {k})"
+            raise ValueError(
+                f"method='exhaustive' visits 2**N choices and accepts at most {EXHAUSTIVE_MAX_DEVICES} devices "
+                f"per cell; got {int(cell_sizes[k])}{where}. Use method='auto' (exact on small instances, "
+                f"certified gap otherwise)."
+            )
     seed_u64 = seed_value(seed)
     budget = search_budget(node_limit, time_limit, gap_tol)
-    out = _core.solve_paper(
-        **arrays, cell=cells, f_edge_max=capacity, w_delay=w_delay, w_energy=w_energy, method=method, seed=seed_u64,
-        threads=os.cpu_count() or 1, **budget,
-    )
+    try:
+        out = _core.solve_paper(
+            **arrays, cell=cells, f_edge_max=capacity, w_delay=w_delay, w_energy=w_energy, method=method,
+            seed=seed_u64, threads=os.cpu_count() or 1, **budget,
+        )
+    except ValueError:
+        paper_arrays(**inputs)  # an input out of range: raises the message naming the field and first index
+        raise  # inputs in range whose costs overflow or vanish: the core's message names the device
+    for a in out.values():  # fresh arrays nobody else holds: the schedule keeps them without copying
+        a.setflags(write=False)
     cell_cost = out["cell_cost"]
     return Schedule(
-        offload=out["choice"] == 1, f_local=out["f_local"], f_edge=out["f_edge"],
+        offload=out["offload"], f_local=out["f_local"], f_edge=out["f_edge"],
         time_share=out["time_share"], delay=out["delay"], energy=out["energy"],
         cost=float(cell_cost.sum()), method=method, lower_bound=float(out["cell_lower_bound"].sum()),
         optimal=bool(out["cell_proven"].all()), w_delay=w_delay, w_energy=w_energy,

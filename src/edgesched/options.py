@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._validation import GAP_TOL, device_array, device_count, positive_scalar, search_budget, seed_value
+from ._validation import (GAP_TOL, device_array, device_count, float_array, positive_scalar, search_budget,
+                          seed_value)
 from .schedule import relative_gap
 
 __all__ = ["OptionTable", "OptionSchedule", "solve_options", "paper_table", "OPTION_METHODS"]
@@ -286,11 +287,17 @@ _UNITS = dict(macs="MAC", frames="frames", frame_bits="bit", rate="bit/s", tx_po
 
 
 def paper_arrays(macs: Any, frames: Any, frame_bits: Any, rate: Any, tx_power: Any, f_local_max: Any, *,
-                 kappa: Any, rho: Any) -> dict[str, np.ndarray]:
-    """Validated, broadcast per-device arrays of the paper's model (ValueError names field and index)."""
+                 kappa: Any, rho: Any, check_values: bool = True) -> dict[str, np.ndarray]:
+    """Validated, broadcast per-device arrays of the paper's model (ValueError names field and index).
+
+    With ``check_values=False`` only types and lengths are checked and a scalar stays an array of length 1:
+    for the core, which checks every value as it reads it (see :func:`edgesched.solve_offloading`).
+    """
     per_device = dict(macs=macs, frames=frames, frame_bits=frame_bits, rate=rate, tx_power=tx_power,
                       f_local_max=f_local_max, kappa=kappa, rho=rho)
     n = device_count(**per_device)
+    if not check_values:
+        return {name: np.atleast_1d(float_array(name, value)) for name, value in per_device.items()}
     return {name: device_array(name, value, n, unit=_UNITS[name], integral=(name == "frames"))
             for name, value in per_device.items()}
 

@@ -16,6 +16,10 @@ def relative_gap(cost: float, lower_bound: float) -> float:
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
+    """A read-only array of the values of ``a``: ``a`` itself if it already is one that owns its data (no
+    writable view of it can exist; the solvers hand over their fresh outputs so), else a read-only copy."""
+    if isinstance(a, np.ndarray) and not a.flags.writeable and a.flags.owndata:
+        return a
     a = np.array(a, copy=True)
     a.setflags(write=False)
     return a

@@ -1,5 +1,7 @@
 // Binding of the paper's problem, one cell or many: arrays in, schedule arrays out, the GIL released.
+#include <algorithm>
 #include <string>
+#include <utility>
 
 #include "bindings.hpp"
 #include "cells.hpp"
@@ -11,20 +13,25 @@ namespace edgesched {
 
 namespace {
 
-// The per-device arrays as spans, after checking that they share one length.
+// The per-device arrays as spans: each of one length N, or of length 1 (one value for every device).
 PaperDevices paper_devices(const carray<double>& macs, const carray<double>& frames,
                            const carray<double>& frame_bits, const carray<double>& rate,
                            const carray<double>& tx_power, const carray<double>& f_local_max,
                            const carray<double>& kappa, const carray<double>& rho) {
-    const py::ssize_t N = macs.ndim() == 1 ? macs.shape(0) : -1;
-    return PaperDevices{view1d(macs, "macs"),
-                        view1d(frames, "frames", N),
-                        view1d(frame_bits, "frame_bits", N),
-                        view1d(rate, "rate", N),
-                        view1d(tx_power, "tx_power", N),
-                        view1d(f_local_max, "f_local_max", N),
-                        view1d(kappa, "kappa", N),
-                        view1d(rho, "rho", N)};
+    const std::pair<const char*, const carray<double>*> fields[] = {
+        {"macs", &macs},         {"frames", &frames},           {"frame_bits", &frame_bits}, {"rate", &rate},
+        {"tx_power", &tx_power}, {"f_local_max", &f_local_max}, {"kappa", &kappa},           {"rho", &rho}};
+    py::ssize_t N = 1;
+    for (const auto& [name, a] : fields) {
+        view1d(*a, name);
+        N = std::max(N, a->shape(0));
+    }
+    auto span = [N](const carray<double>& a, const char* name) {
+        return view1d(a, name, a.shape(0) == 1 ? 1 : N);
+    };
+    return PaperDevices{span(macs, "macs"),         span(frames, "frames"),         span(frame_bits, "frame_bits"),
+                        span(rate, "rate"),         span(tx_power, "tx_power"),     span(f_local_max, "f_local_max"),
+                        span(kappa, "kappa"),       span(rho, "rho"),               static_cast<std::size_t>(N)};
 }
 
 py::dict solve_paper(const carray<double>& macs, const carray<double>& frames,
@@ -43,11 +50,11 @@ py::dict solve_paper(const carray<double>& macs, const carray<double>& frames,
     for (const std::int64_t k : cell_of)
         if (k < 0 || k >= K) throw std::invalid_argument("cell index out of range");
 
-    carray<std::int32_t> choice(N);
+    py::array_t<bool> offload(N);
     carray<double> f_local(N), f_edge(N), time_share(N), delay(N), energy(N), cell_cost(K), cell_bound(K);
     carray<std::uint8_t> cell_proven(K);
-    const PaperSchedule out{view1d_mut(f_local), view1d_mut(f_edge), view1d_mut(time_share),
-                            view1d_mut(delay), view1d_mut(energy)};
+    const PaperSchedule out{{offload.mutable_data(), d.size()}, view1d_mut(f_local), view1d_mut(f_edge),
+                            view1d_mut(time_share), view1d_mut(delay), view1d_mut(energy)};
     {
         py::gil_scoped_release release;
         const CellPartition cells = partition_cells(cell_of, d.size(), static_cast<std::size_t>(K));
@@ -55,12 +62,11 @@ py::dict solve_paper(const carray<double>& macs, const carray<double>& frames,
         limits.node_limit = node_limit;
         limits.time_limit_s = time_limit;
         limits.gap_tol = gap_tol;
-        solve_paper_cells(d, capacity, w_delay, w_energy, cells, method, seed, limits, threads,
-                          view1d_mut(choice), out,
+        solve_paper_cells(d, capacity, w_delay, w_energy, cells, method, seed, limits, threads, out,
                           CellOutcome{view1d_mut(cell_cost), view1d_mut(cell_bound), view1d_mut(cell_proven)});
     }
     py::dict r;
-    r["choice"] = choice;
+    r["offload"] = offload;
     r["f_local"] = f_local;
     r["f_edge"] = f_edge;
     r["time_share"] = time_share;
@@ -82,9 +88,8 @@ py::dict paper_table(const carray<double>& macs, const carray<double>& frames, c
                      const carray<double>& f_local_max, const carray<double>& kappa, const carray<double>& rho,
                      double f_edge_max, double w_delay, double w_energy) {
     const PaperDevices d = paper_devices(macs, frames, frame_bits, rate, tx_power, f_local_max, kappa, rho);
-    const CellPartition all = partition_cells({}, d.size(), 1);
     PaperTable t;
-    build_paper_table(d, PaperSystem{f_edge_max, w_delay, w_energy}, Span<const std::int64_t>(all.order.data(), d.size()), t);
+    build_paper_table(d, PaperSystem{f_edge_max, w_delay, w_energy}, CellDevices{nullptr, 0, d.size()}, t);
     py::dict r;
     r["option_ptr"] = to_numpy(t.option_ptr);
     r["linear"] = to_numpy(t.linear);
@@ -104,8 +109,9 @@ void bind_offloading(py::module_& m) {
           py::arg("rho"), py::arg("cell"), py::arg("f_edge_max"), py::arg("w_delay"), py::arg("w_energy"),
           py::arg("method"), py::arg("seed"), py::arg("threads"), py::arg("node_limit"),
           py::arg("time_limit"), py::arg("gap_tol"),
-          "Solve the paper's problem in every cell (cell: per-device cell index, or empty for one cell; "
-          "f_edge_max: per cell). Inputs must already be validated.");
+          "Solve the paper's problem in every cell (per-device arrays of one length, or of length 1 for all; "
+          "cell: per-device cell index, or empty for one cell; f_edge_max: per cell). ValueError names the "
+          "first device found outside the model.");
     m.def("paper_table", &paper_table, py::arg("macs"), py::arg("frames"), py::arg("frame_bits"),
           py::arg("rate"), py::arg("tx_power"), py::arg("f_local_max"), py::arg("kappa"), py::arg("rho"),
           py::arg("f_edge_max"), py::arg("w_delay"), py::arg("w_energy"),

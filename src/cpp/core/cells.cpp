@@ -8,17 +8,25 @@
 
 namespace edgesched {
 
+CellDevices CellPartition::devices(std::size_t k) const {
+    const auto lo = static_cast<std::size_t>(ptr[k]), hi = static_cast<std::size_t>(ptr[k + 1]);
+    return CellDevices{order.empty() ? nullptr : order.data() + lo, lo, hi - lo};
+}
+
 CellPartition partition_cells(Span<const std::int64_t> cell, std::size_t n_devices, std::size_t n_cells) {
     CellPartition p;
     if (cell.size == 0) {
         p.ptr = {0, static_cast<std::int64_t>(n_devices)};
-        p.order.resize(n_devices);
-        for (std::size_t n = 0; n < n_devices; ++n) p.order[n] = static_cast<std::int64_t>(n);
         return p;
     }
     p.ptr.assign(n_cells + 1, 0);
-    for (std::size_t n = 0; n < n_devices; ++n) ++p.ptr[static_cast<std::size_t>(cell[n]) + 1];
+    bool sorted = true;
+    for (std::size_t n = 0; n < n_devices; ++n) {
+        ++p.ptr[static_cast<std::size_t>(cell[n]) + 1];
+        sorted = sorted && (n == 0 || cell[n - 1] <= cell[n]);
+    }
     for (std::size_t k = 0; k < n_cells; ++k) p.ptr[k + 1] += p.ptr[k];
+    if (sorted) return p;  // every cell is a run of consecutive devices
     std::vector<std::int64_t> next(p.ptr.begin(), p.ptr.end() - 1);
     p.order.resize(n_devices);
     for (std::size_t n = 0; n < n_devices; ++n)
@@ -28,8 +36,8 @@ CellPartition partition_cells(Span<const std::int64_t> cell, std::size_t n_devic
 
 void solve_paper_cells(const PaperDevices& d, Span<const double> f_edge_max, double w_delay, double w_energy,
                        const CellPartition& cells, const std::string& method, std::uint64_t seed,
-                       const SearchLimits& limits, unsigned threads, Span<std::int32_t> choice,
-                       const PaperSchedule& out, const CellOutcome& result) {
+                       const SearchLimits& limits, unsigned threads, const PaperSchedule& out,
+                       const CellOutcome& result) {
     const std::size_t K = cells.n_cells();
     const unsigned workers = static_cast<unsigned>(std::max<std::size_t>(1, std::min<std::size_t>(threads, K)));
     const unsigned inner_threads = K == 1 ? std::max(1u, threads) : 1u;
@@ -38,24 +46,22 @@ void solve_paper_cells(const PaperDevices& d, Span<const double> f_edge_max, dou
     std::mutex error_mutex;
 
     auto work = [&]() {
-        PaperTable table;                 // storage reused from cell to cell
-        std::vector<std::int32_t> local;  // the cell's choice, in cell order
+        PaperTable table;                  // storage reused from cell to cell
+        std::vector<std::int32_t> choice;  // the cell's choice, in cell order
         try {
             for (std::size_t k = next++; k < K; k = next++) {
-                const auto lo = static_cast<std::size_t>(cells.ptr[k]), hi = static_cast<std::size_t>(cells.ptr[k + 1]);
-                const Span<const std::int64_t> idx(cells.order.data() + lo, hi - lo);
+                const CellDevices idx = cells.devices(k);
                 if (idx.size == 0) {
                     result.cost[k] = result.lower_bound[k] = 0.0;
                     result.proven[k] = 1;
                     continue;
                 }
                 const PaperSystem s{f_edge_max[k], w_delay, w_energy};
-                build_paper_table(d, s, idx, table);
-                local.assign(idx.size, 0);
-                const Span<std::int32_t> ch(local.data(), local.size());
+                build_paper_table(d, s, idx, table);  // the only read of the cell's inputs
+                choice.assign(idx.size, 0);
+                const Span<std::int32_t> ch(choice.data(), choice.size());
                 const SearchResult r = solve_method(table.view(), method, ch, seed, limits, inner_threads);
-                const double cost = decode_paper(d, s, idx, Span<const std::int32_t>(ch), out);
-                for (std::size_t i = 0; i < idx.size; ++i) choice[static_cast<std::size_t>(idx[i])] = local[i];
+                const double cost = decode_paper(table, s, idx, Span<const std::int32_t>(ch), out);
                 result.cost[k] = cost;
                 result.lower_bound[k] = std::min(r.lower_bound, cost);
                 result.proven[k] = r.proven ? 1 : 0;

@@ -12,11 +12,13 @@
 
 namespace edgesched {
 
-// Devices grouped by cell: those of cell k are order[ptr[k]] .. order[ptr[k+1] - 1], in ascending index.
+// Devices grouped by cell: those of cell k are order[ptr[k]] .. order[ptr[k+1] - 1], in ascending index;
+// `order` is empty when the cells are already consecutive runs (cell sorted), device ptr[k] + i then.
 struct CellPartition {
     std::vector<std::int64_t> ptr;    // n_cells + 1
-    std::vector<std::int64_t> order;  // a permutation of 0 .. n_devices - 1
+    std::vector<std::int64_t> order;  // a permutation of 0 .. n_devices - 1, or empty
     std::size_t n_cells() const { return ptr.size() - 1; }
+    CellDevices devices(std::size_t k) const;
 };
 // Counting sort of `cell` (every entry in [0, n_cells)); an empty `cell` puts every device in one cell.
 CellPartition partition_cells(Span<const std::int64_t> cell, std::size_t n_devices, std::size_t n_cells);
@@ -30,11 +32,11 @@ struct CellOutcome {
 
 // Solves every cell with `method` (see solve_method), `threads` workers taking cells in turn; a single
 // cell gets the threads itself (the exhaustive search uses them). `f_edge_max[k]` is cell k's server
-// capacity. `choice` and `out` are per device, in the caller's order. Every result equals that of the
-// cell solved alone; `limits` apply to each cell.
+// capacity. `out` is per device, in the caller's order. Every result equals that of the cell solved alone;
+// `limits` apply to each cell. Throws InvalidDevice for a device outside the model.
 void solve_paper_cells(const PaperDevices& d, Span<const double> f_edge_max, double w_delay, double w_energy,
                        const CellPartition& cells, const std::string& method, std::uint64_t seed,
-                       const SearchLimits& limits, unsigned threads, Span<std::int32_t> choice,
-                       const PaperSchedule& out, const CellOutcome& result);
+                       const SearchLimits& limits, unsigned threads, const PaperSchedule& out,
+                       const CellOutcome& result);
 
 }  // namespace edgesched

@@ -5,11 +5,63 @@
 #include <cmath>
 #include <limits>
 #include <thread>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace edgesched {
 
 namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// The largest of s[0..n) (NaN never counts; -inf if none). Over SIMD lanes where available: maxpd keeps its
+// second operand unless the first is greater, so NaN never enters.
+double largest(const double* s, std::size_t n) {
+    double top = -kInf;
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    __m128d m0 = _mm_set1_pd(-kInf), m1 = m0;
+    for (; i + 4 <= n; i += 4) {
+        m0 = _mm_max_pd(_mm_loadu_pd(s + i), m0);
+        m1 = _mm_max_pd(_mm_loadu_pd(s + i + 2), m1);
+    }
+    alignas(16) double lanes[2];
+    _mm_store_pd(lanes, _mm_max_pd(m0, m1));
+    top = lanes[0] > lanes[1] ? lanes[0] : lanes[1];
+#endif
+    for (; i < n; ++i) top = s[i] > top ? s[i] : top;
+    return top;
+}
+
+// Scores ((l1 + Ac U) + Bw V) - l0 of n devices into s (a loop the compiler vectorises); returns the largest.
+double block_scores(const double* l0, const double* l1, const double* Ac, const double* Bw, double U, double V,
+                    std::size_t n, double* s) {
+    for (std::size_t i = 0; i < n; ++i) s[i] = (l1[i] + Ac[i] * U + Bw[i] * V) - l0[i];
+    return largest(s, n);
+}
+
+// Calls f(i), in increasing i, for every i < n with s[i] == value (kEqual) or s[i] >= value (kAtLeast); the
+// hits are rare, so the test runs over SIMD lanes where available.
+enum class Match { kEqual, kAtLeast };
+template <Match how, class F>
+void for_each_match(const double* s, std::size_t n, double value, F f) {
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    const __m128d v = _mm_set1_pd(value);
+    auto test = [&](std::size_t at) {
+        const __m128d x = _mm_loadu_pd(s + at);
+        return _mm_movemask_pd(how == Match::kEqual ? _mm_cmpeq_pd(x, v) : _mm_cmpge_pd(x, v));
+    };
+    for (; i + 4 <= n; i += 4) {
+        const int hit = test(i) | (test(i + 2) << 2);
+        if (hit == 0) continue;
+        for (std::size_t q = 0; q < 4; ++q)
+            if (hit & (1 << q)) f(i + q);
+    }
+#endif
+    for (; i < n; ++i)
+        if (how == Match::kEqual ? s[i] == value : s[i] >= value) f(i);
+}
 }  // namespace
 
 double Loads::total(const OptionTable& t) const {
@@ -40,6 +92,7 @@ double total_cost(const OptionTable& t, Span<const std::int32_t> choice) {
 
 std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
     const std::size_t N = t.n_devices();
+    if (N == 0) return 0;
     // Sec. IV-C: start with every device offloaded (N_1 = all devices).
     for (std::size_t n = 0; n < N; ++n) choice[n] = 1;
     Loads l = compute_loads(t, Span<const std::int32_t>(choice));
@@ -68,12 +121,21 @@ std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
     };
     std::vector<std::size_t> order(N);
     for (std::size_t n = 0; n < N; ++n) order[n] = n;
-    if (N > 256) std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-        const std::size_t oa = edge(a), ob = edge(b);
-        if (server(a) != server(b)) return server(a) < server(b);
-        if (t.c[oa] != t.c[ob]) return t.c[oa] < t.c[ob];
-        return t.w[oa] < t.w[ob];
-    });
+    if (N > 256) {
+        struct Key {
+            std::size_t server;
+            double c, w;
+            std::size_t n;
+        };
+        std::vector<Key> keys(N);
+        for (std::size_t n = 0; n < N; ++n) keys[n] = {server(n), t.c[edge(n)], t.w[edge(n)], n};
+        std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
+            if (a.server != b.server) return a.server < b.server;
+            if (a.c != b.c) return a.c < b.c;
+            return a.w < b.w;
+        });
+        for (std::size_t i = 0; i < N; ++i) order[i] = keys[i].n;
+    }
     // Small tables are one block: a plain scan over the devices still offloaded.
     const std::size_t bs = N <= 256 ? N : static_cast<std::size_t>(2.0 * std::sqrt(double(N)));
     // Per position in `order`, the terms of the score laid out for the scan: a score is
@@ -120,14 +182,15 @@ std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
         for (std::size_t j = 0; j < t.n_servers(); ++j) P[j] = t.A[j] * l.U[j], Q[j] = t.B[j] * l.V[j];
     };
     double f1 = 0.0;
+    std::vector<double> s(bs);  // one block's scores
     auto scan = [&](std::size_t k) {
-        const std::size_t j = b_server[k];
-        const double U = l.U[j], V = l.V[j];
+        const std::size_t j = b_server[k], lo = b_begin[k], n = b_end[k] - lo;
+        // The block's largest score, then the lowest device index reaching it (NaN never ranks).
+        const double top = block_scores(&l0[lo], &l1[lo], &Ac[lo], &Bw[lo], l.U[j], l.V[j], n, s.data());
         Entry best{-kInf, N};
-        for (std::size_t i = b_begin[k]; i < b_end[k]; ++i) {
-            const Entry e{(l1[i] + Ac[i] * U + Bw[i] * V) - l0[i], order[i]};
-            if (ranks_below(best, e)) best = e;
-        }
+        for_each_match<Match::kEqual>(s.data(), n, top, [&](std::size_t i) {
+            if (order[lo + i] < best.second) best = {top, order[lo + i]};
+        });
         b_best[k] = best;
         const double shared = b_c[k] * P[j] + b_w[k] * Q[j];
         // The slack has an absolute floor for subnormal magnitudes; a bound lost to overflow (NaN) is +inf,
@@ -148,24 +211,28 @@ std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
     };
     prices();
     for (std::size_t k = 0; k < n_blocks; ++k) scan(k);
-    std::vector<Entry> bounds(n_blocks);
+    std::vector<double> bound(n_blocks);
 
     std::size_t moved = 0;
     for (;;) {
-        // Scan the best-bounded block, then every other block whose bound can still beat the best found
-        // (in block order: the best only rises, so every block left unscanned ranks below it).
-        std::size_t top = 0;
+        // Scan the best-bounded block (ties: the lower best device), then every other block whose bound can
+        // still beat the best found (in block order: the best only rises, so every block left unscanned ranks
+        // below it). A bound lost to overflow (NaN) is +inf: the block is scanned.
         for (std::size_t b = 0; b < n_blocks; ++b) {
-            bounds[b] = {b_K[b] + b_c[b] * P[b_server[b]] + b_w[b] * Q[b_server[b]], b_best[b].second};
-            if (ranks_below(bounds[top], bounds[b])) top = b;
+            const double x = b_K[b] + b_c[b] * P[b_server[b]] + b_w[b] * Q[b_server[b]];
+            bound[b] = x == x ? x : kInf;
         }
+        std::size_t top = n_blocks;
+        for_each_match<Match::kEqual>(bound.data(), n_blocks, largest(bound.data(), n_blocks), [&](std::size_t b) {
+            if (top == n_blocks || b_best[b].second < b_best[top].second) top = b;
+        });
         scan(top);
         Entry best = b_best[top];
-        for (std::size_t b = 0; b < n_blocks; ++b) {
-            if (b == top || !ranks_below(best, bounds[b])) continue;
+        for_each_match<Match::kAtLeast>(bound.data(), n_blocks, best.first, [&](std::size_t b) {
+            if (b == top || !ranks_below(best, {bound[b], b_best[b].second})) return;
             scan(b);
             if (ranks_below(best, b_best[b])) best = b_best[b];
-        }
+        });
         const std::size_t k = best.second;
         if (k == N) break;  // every device is local
         score(k, f1);

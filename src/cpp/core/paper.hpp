@@ -2,6 +2,8 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "options.hpp"
@@ -9,7 +11,7 @@
 
 namespace edgesched {
 
-// Per-device physical inputs, all of one length (the caller broadcasts scalars).
+// Per-device physical inputs. Each span holds one value per device, or one value for every device.
 struct PaperDevices {
     Span<const double> macs;         // C(M*_n), MAC
     Span<const double> frames;       // M*_n, frames
@@ -19,7 +21,8 @@ struct PaperDevices {
     Span<const double> f_local_max;  // f_n^{md,max}, cycle/s
     Span<const double> kappa;        // J s^2 / cycle^3
     Span<const double> rho;          // cycle/MAC
-    std::size_t size() const { return macs.size; }
+    std::size_t n_devices = 0;
+    std::size_t size() const { return n_devices; }
 };
 
 struct PaperSystem {
@@ -31,23 +34,44 @@ struct PaperSystem {
 // eq. (13), Theorem 1: f* = min(cbrt(b1 / (2 b2 kappa)), f_max); f_max when b2 == 0.
 double local_frequency(double w_delay, double w_energy, double kappa, double f_local_max);
 
-// Owning storage of the paper's two-option table: option 0 local, option 1 on server 0.
+// The devices of one cell: order[i] (a slice of a permutation), or first + i (a run of consecutive devices).
+struct CellDevices {
+    const std::int64_t* order = nullptr;
+    std::size_t first = 0, size = 0;
+    std::size_t operator[](std::size_t i) const {
+        return order ? static_cast<std::size_t>(order[i]) : first + i;
+    }
+};
+
+// An input outside the model (non-finite, not positive, fractional frames) or an option whose cost
+// overflows; `device` is the device's index in the caller's arrays.
+struct InvalidDevice : std::invalid_argument {
+    InvalidDevice(std::size_t device, const std::string& what)
+        : std::invalid_argument("device " + std::to_string(device) + ": " + what), device(device) {}
+    std::size_t device;
+};
+
+// Owning storage of the paper's two-option table of a cell (option 0 local, option 1 on server 0), and per
+// device what decoding a choice needs, so that the inputs are read once.
 struct PaperTable {
     std::vector<std::int64_t> option_ptr;
     std::vector<double> linear, c, w, A, B;
     std::vector<std::int32_t> server;
+    std::vector<double> f_local, local_delay, local_energy, edge_energy;  // eqs. (13), (1), (3), (5)
     OptionTable view() const;
 };
-// Table of the devices idx[0], idx[1], ... (a cell), written into `t` (whose storage is reused).
-void build_paper_table(const PaperDevices& d, const PaperSystem& s, Span<const std::int64_t> idx, PaperTable& t);
+// Table of the devices idx[0], idx[1], ... (a cell), written into `t` (whose storage is reused). Throws
+// InvalidDevice for an input outside the model or a cost that overflows.
+void build_paper_table(const PaperDevices& d, const PaperSystem& s, CellDevices idx, PaperTable& t);
 
-// Physical schedule of a choice (0 local, 1 offloaded): Theorem 1 and Theorem 2 (general form).
+// Physical schedule of a choice: Theorem 1 and Theorem 2 (general form).
 struct PaperSchedule {
+    Span<bool> offload;
     Span<double> f_local, f_edge, time_share, delay, energy;
 };
-// `choice[i]` is the option of device idx[i]; fills `out` at the indices idx[i] and returns the cell's cost
-// sum_i (b1 * delay + b2 * energy), eq. (8).
-double decode_paper(const PaperDevices& d, const PaperSystem& s, Span<const std::int64_t> idx,
-                    Span<const std::int32_t> choice, const PaperSchedule& out);
+// `choice[i]` is the option of device idx[i] (0 local, 1 offloaded) in the table `t` of those devices; fills
+// `out` at the indices idx[i] and returns the cell's cost sum_i (b1 * delay + b2 * energy), eq. (8).
+double decode_paper(const PaperTable& t, const PaperSystem& s, CellDevices idx, Span<const std::int32_t> choice,
+                    const PaperSchedule& out);
 
 }  // namespace edgesched
