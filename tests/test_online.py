@@ -221,7 +221,7 @@ def test_policies_resolve_when_they_say(trigger, warm):
     np.testing.assert_array_equal(s["warm"], resolved & (t > 0) & warm)
     assert np.all(s["changed"][~resolved] == 0) and np.all(s["resolve_time_s"][~resolved] == 0)
     np.testing.assert_array_equal(s["cost_after"][~resolved], s["cost_planned"][~resolved])
-    # a warm re-solve is a descent from the schedule in force: it never costs more
+    # a warm re-solve is never worse than descent from the schedule in force: it never costs more
     assert np.all(s["cost_after"][s["warm"]] <= s["cost_planned"][s["warm"]] * (1 + 1e-12))
 
 
@@ -232,15 +232,20 @@ def test_drift_is_relative_to_the_cost_per_device_after_the_last_resolve():
     assert math.isnan(s["drift"][0])
 
 
-def test_warm_resolve_starts_from_the_schedule_in_force():
+def test_warm_resolve_starts_from_the_schedule_in_force_and_the_last_prices():
     sim = started(**BUSY)
+    prices = sim.prices
+    assert prices is not None and prices.shape == (2, sim.config.n_stations)
     sim.advance()
     start = sim.choice_in_force()
     warm, _ = sim.resolve(warm=True)
-    direct = solve_options(sim.table(), "descent", start=start)
+    direct = solve_options(sim.table(), "warm", start=start, prices=prices)
     np.testing.assert_array_equal(warm.choice, direct.choice)
+    np.testing.assert_array_equal(sim.prices, direct.prices)  # the next warm re-solve starts from these
+    assert warm.cost <= solve_options(sim.table(), "descent", start=start).cost
     cold, _ = sim.resolve(warm=False)
-    assert cold.method == "auto" and warm.method == "descent"
+    assert cold.method == "auto" and warm.method == "warm"
+    np.testing.assert_array_equal(sim.prices, cold.prices)
 
 
 def test_everyone_leaving_and_coming_back():

@@ -155,7 +155,7 @@ def test_solve_options_validation():
     t = good_table()
     with pytest.raises(ValueError, match="method is 'fastest'"):
         solve_options(t, "fastest")
-    with pytest.raises(ValueError, match=r"choice\[1\] is 1"):
+    with pytest.raises(ValueError, match=r"start\[1\] is 1"):
         solve_options(t, "descent", start=[0, 1])
     with pytest.raises(ValueError, match="device 1 has 1 option"):
         solve_options(t, "edge")

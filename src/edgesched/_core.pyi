@@ -20,8 +20,8 @@ def local_frequency(w_delay: float, w_energy: float, kappa: float, f_local_max: 
 def solve_options(
     option_ptr: NDArray[np.int64], linear: NDArray[np.float64], server: NDArray[np.int32],
     c: NDArray[np.float64], w: NDArray[np.float64], A: NDArray[np.float64], B: NDArray[np.float64],
-    method: str, start: NDArray[np.int32], seed: int, threads: int, node_limit: int, time_limit: float,
-    gap_tol: float,
+    method: str, start: NDArray[np.int32], prices: NDArray[np.float64] | None, seed: int, threads: int,
+    node_limit: int, time_limit: float, gap_tol: float,
 ) -> dict[str, Any]: ...
 def table_cost(
     option_ptr: NDArray[np.int64], linear: NDArray[np.float64], server: NDArray[np.int32],

@@ -17,8 +17,11 @@ A deployed city keeps changing, so its schedule must be watched and re-optimized
 3. **The policy** decides whether to re-solve (``trigger``): ``"every"`` step, ``"periodic"`` (every ``period``
    steps), on ``"drift"`` (the planned cost per device of the schedule in force has risen by more than
    ``drift_threshold``, relative, over its value right after the last re-solve), or ``"never"``. A re-solve is
-   warm (``warm=True``: descent from the schedule in force, ``solve_options(table, "descent", start=...)``) or
-   cold (``solve_options(table, "auto", node_limit=cold_node_limit)``). The first schedule (step 0, or the first
+   warm (``warm=True``: ``solve_options(table, "warm", start=..., prices=...)`` from the schedule in force and the
+   last re-solve's dual prices of the stations: the cheaper of descent from the schedule in force and of the
+   relaxation rounded at the prices, refreshed by one sweep of dual ascent, then descent, improved by pair
+   moves) or cold
+   (``solve_options(table, "auto", node_limit=cold_node_limit)``). The first schedule (step 0, or the first
    step with devices) is always solved cold. Decisions made at step t are the schedule in force from step t + 1.
 
 Mobility (``mobility``): ``"waypoint"`` (random waypoint: each device walks at a speed drawn uniformly in
@@ -97,7 +100,7 @@ COLUMNS: dict[str, str] = {
     "accuracy_mean": "mean accuracy Phi(M*) (each >= its alpha)",
     "offload_rate": "fraction of devices offloading",
     "resolved": "whether a re-solve happened (its decisions hold from the next step)",
-    "warm": "whether that re-solve was warm (descent from the schedule in force)",
+    "warm": "whether that re-solve was warm (from the schedule in force and the last dual prices)",
     "resolve_time_s": "wall time of the solver call, s (0 without a re-solve)",
     "changed": "devices whose server (or local) the re-solve changed",
     "cost_after": "planned cost of the schedule decided at this step (cost_planned without a re-solve)",
@@ -269,7 +272,8 @@ class SimConfig:
     drift_threshold : float
         Relative rise of the planned cost per device that triggers ``"drift"`` re-solves.
     warm : bool
-        Re-solve by descent from the schedule in force (True) or from scratch with ``"auto"`` (False).
+        Re-solve warm from the schedule in force and the last re-solve's prices (True, method ``"warm"``) or
+        from scratch with ``"auto"`` (False).
     cold_node_limit : int
         Branch-and-bound nodes of cold re-solves (0: none; only worth it below a few hundred devices). No time
         limit applies, so a run is reproducible.
@@ -419,6 +423,9 @@ class OnlineCity:
         Actual and planned (``csi``) uplink rates to each device's ``k`` nearest stations, bit/s.
     arrivals, departures, alpha_changes : int
         What happened at the current step.
+    prices : ndarray, shape (2, S), or None
+        Dual prices of the stations from the last :meth:`resolve` (:attr:`OptionSchedule.prices`: row 0 CPU in
+        cost/sqrt(cycle), row 1 airtime in cost/sqrt(s)), the next warm re-solve's starting prices; None before.
     """
 
     def __init__(self, config: SimConfig) -> None:
@@ -452,6 +459,7 @@ class OnlineCity:
         self._next_id = 0
         self.step = 0
         self.arrivals = self.departures = self.alpha_changes = 0
+        self.prices: np.ndarray | None = None
         if cfg.mobility == "trace":
             assert cfg.trace is not None
             self._trace = _read_trace(cfg.trace, cfg.steps)
@@ -658,16 +666,19 @@ class OnlineCity:
                     cost=cfg.w_delay * delay + cfg.w_energy * energy, accuracy=self._accuracy_of[d["frames"]])
 
     def resolve(self, warm: bool) -> tuple[OptionSchedule, float]:
-        """Solve :meth:`table` warm (descent from :meth:`choice_in_force`) or cold (``"auto"``); the schedule
-        and the solver's wall time in s. Nothing is put in force (see :meth:`apply`)."""
+        """Solve :meth:`table` warm (method ``"warm"`` from :meth:`choice_in_force` and :attr:`prices`) or cold
+        (``"auto"``); the schedule and the solver's wall time in s. The schedule's prices become
+        :attr:`prices`; nothing is put in force (see :meth:`apply`)."""
         table = self.table()
         start = self.choice_in_force() if warm else None
         t0 = time.perf_counter()
         if warm:
-            schedule = solve_options(table, "descent", start=start)
+            schedule = solve_options(table, "warm", start=start, prices=self.prices)
         else:
             schedule = solve_options(table, "auto", node_limit=self.config.cold_node_limit, time_limit=1e9)
-        return schedule, time.perf_counter() - t0
+        seconds = time.perf_counter() - t0
+        self.prices = schedule.prices
+        return schedule, seconds
 
 
 # -- the simulation ----------------------------------------------------------

@@ -25,7 +25,7 @@ from .schedule import relative_gap
 __all__ = ["OptionTable", "OptionSchedule", "solve_options", "paper_table", "OPTION_METHODS"]
 
 #: Methods accepted by :func:`solve_options`.
-OPTION_METHODS = ("auto", "greedy", "descent", "bnb", "exhaustive", "local", "edge", "random", "scip")
+OPTION_METHODS = ("auto", "greedy", "descent", "warm", "bnb", "exhaustive", "local", "edge", "random", "scip")
 #: Largest number of choices ``method="exhaustive"`` enumerates.
 EXHAUSTIVE_MAX_CHOICES = 2**30
 
@@ -153,16 +153,29 @@ class OptionTable:
         return dict(option_ptr=self.option_ptr, linear=self.linear, server=self.server, c=self.c, w=self.w,
                     A=self.A, B=self.B)
 
-    def check_choice(self, choice: Any) -> np.ndarray:
-        """Validate a choice (menu index per device) and return it as int32."""
+    def check_choice(self, choice: Any, name: str = "choice") -> np.ndarray:
+        """Validate a choice (menu index per device) and return it as int32; errors call it ``name``."""
         ch = np.asarray(choice)
         if ch.shape != (self.n_devices,) or (ch.size and ch.dtype.kind not in "iu"):
-            raise ValueError(f"choice must be {self.n_devices} integers; got shape {ch.shape}, dtype {ch.dtype}")
+            raise ValueError(f"{name} must be {self.n_devices} integers; got shape {ch.shape}, dtype {ch.dtype}")
         bad = (ch < 0) | (ch >= self.n_options)
         if bad.any():
             n = int(np.flatnonzero(bad)[0])
-            raise ValueError(f"choice[{n}] is {ch[n]}; device {n} has options 0..{self.n_options[n] - 1}")
+            raise ValueError(f"{name}[{n}] is {ch[n]}; device {n} has options 0..{self.n_options[n] - 1}")
         return np.ascontiguousarray(ch, dtype=np.int32)
+
+    def check_prices(self, prices: Any) -> np.ndarray:
+        """Validate dual prices (see :attr:`OptionSchedule.prices`) and return them as a (2, S) float64 array."""
+        p = np.asarray(prices)
+        if p.shape != (2, self.n_servers) or p.dtype.kind not in "iuf":
+            raise ValueError(f"prices must be a (2, {self.n_servers}) array of real numbers (row 0 lambda_j, row 1 "
+                             f"mu_j); got shape {p.shape}, dtype {p.dtype}")
+        p = p.astype(np.float64)
+        bad = ~(p >= 0) | ~np.isfinite(p)  # NaN fails both
+        if bad.any():
+            row, j = (int(i[0]) for i in np.nonzero(bad))
+            raise ValueError(f"prices[{row}, {j}] is {p[row, j]}; prices must be finite and >= 0")
+        return np.ascontiguousarray(p)
 
     def cost(self, choice: Any) -> float:
         """Total cost of a choice (menu index per device)."""
@@ -192,6 +205,13 @@ class OptionSchedule:
     optimal : bool
         The solver proved ``choice`` optimal (to a relative tolerance of 1e-9).
     method : str
+    prices : ndarray of float64, shape (2, S), or None
+        Dual prices of the servers (the multipliers of the Lagrangian relaxation, DESIGN.md §1-2): row 0 is
+        ``lambda_j``, the shadow price of server j's CPU term ``A_j U_j**2`` per unit of compute weight ``c``
+        (cost/sqrt(cycle)); row 1 is ``mu_j``, the shadow price of its airtime term ``B_j V_j**2`` per unit
+        of airtime weight ``w`` (cost/sqrt(s)). For ``"auto"``, ``"bnb"`` and ``"warm"`` they are the
+        multipliers of the relaxation bound, for the other methods the tangent prices ``2 A_j U_j``,
+        ``2 B_j V_j`` at ``choice``; None for ``"scip"``. Pass them to the next ``"warm"`` re-solve.
     """
 
     choice: np.ndarray
@@ -200,6 +220,7 @@ class OptionSchedule:
     gap: float
     optimal: bool
     method: str
+    prices: np.ndarray | None = None
 
 
 def solve_options(
@@ -207,6 +228,7 @@ def solve_options(
     method: str = "auto",
     *,
     start: Any = None,
+    prices: Any = None,
     seed: int | None = None,
     node_limit: int = 200_000,
     time_limit: float = 1.0,
@@ -223,12 +245,21 @@ def solve_options(
         (exhaustive up to 2**22 choices, else branch-and-bound within ``node_limit``/``time_limit``); never
         worse than ``"greedy"``. ``"greedy"``: the paper's policy (two-option tables only).
         ``"descent"``: best single-device changes from ``start`` (default: every device on option 0) until
-        none improves. ``"bnb"``: branch-and-bound on the relaxation bound. ``"exhaustive"``: every choice in
+        none improves. ``"warm"``: a re-solve after a small change of the table (the online city's), from
+        ``start`` (the schedule in force) and ``prices`` (the previous schedule's :attr:`OptionSchedule.prices`):
+        the cheaper of descent from ``start`` and of the relaxation rounded at the prices (after one sweep of
+        dual ascent around them) then descent, improved by pair moves (two devices trading load on a server);
+        its bound is the dual value at those prices.
+        ``"bnb"``: branch-and-bound on the relaxation bound. ``"exhaustive"``: every choice in
         Gray-code order (at most 2**30). ``"local"``/``"edge"``: option 0 / option 1 for every device.
         ``"random"``: a uniform option per device (SplitMix64, ``seed``). ``"scip"``: the exact MIQP through
         PySCIPOpt (``pip install 'edgesched[exact]'``).
     start : array_like of int, optional
-        Starting choice for ``"descent"``.
+        Starting choice (menu index per device) for ``"descent"`` and ``"warm"``.
+    prices : array_like of float, shape (2, S), optional
+        Starting dual prices for ``"warm"`` (row 0 ``lambda_j`` in cost/sqrt(cycle), row 1 ``mu_j`` in
+        cost/sqrt(s), finite and >= 0), usually the previous schedule's ``prices``; default: the tangent
+        prices at the descent from ``start``.
     seed : int, optional
         Seed for ``"random"``.
     node_limit, time_limit : int, float
@@ -263,12 +294,16 @@ def solve_options(
         if short.any():
             raise ValueError(f"method={method!r} picks option {k}, but device {int(np.flatnonzero(short)[0])} "
                              f"has {table.n_options[short][0]} option(s)")
-    start_arr = table.check_choice(start) if start is not None else np.zeros(table.n_devices, np.int32)
+    if prices is not None and method != "warm":
+        raise ValueError(f"prices are only used by method='warm'; got method={method!r}")
+    start_arr = table.check_choice(start, "start") if start is not None else np.zeros(table.n_devices, np.int32)
+    prices_arr = table.check_prices(prices) if prices is not None else None
     budget = search_budget(node_limit, time_limit, gap_tol)
-    out = _core.solve_options(**table._arrays(), method=method, start=start_arr, seed=seed_value(seed),
-                              threads=os.cpu_count() or 1, **budget)
+    out = _core.solve_options(**table._arrays(), method=method, start=start_arr, prices=prices_arr,
+                              seed=seed_value(seed), threads=os.cpu_count() or 1, **budget)
     cost, lb = float(out["cost"]), float(out["lower_bound"])
-    return OptionSchedule(out["choice"], cost, lb, relative_gap(cost, lb), bool(out["proven"]), method)
+    return OptionSchedule(out["choice"], cost, lb, relative_gap(cost, lb), bool(out["proven"]), method,
+                          out["prices"])
 
 
 def paper_table(

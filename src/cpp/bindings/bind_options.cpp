@@ -26,14 +26,25 @@ OptionTable table_view(const carray<std::int64_t>& option_ptr, const carray<doub
                        view1d(B, "B", static_cast<py::ssize_t>(a.size))};
 }
 
+// `prices`: None, or warm's starting multipliers as a (2, S) array (row 0 lambda, row 1 mu). The result's
+// "prices" has the same layout.
 py::dict solve_options(const carray<std::int64_t>& option_ptr, const carray<double>& linear,
                        const carray<std::int32_t>& server, const carray<double>& c, const carray<double>& w,
                        const carray<double>& A, const carray<double>& B, const std::string& method,
-                       const carray<std::int32_t>& start, std::uint64_t seed, unsigned threads,
-                       std::uint64_t node_limit, double time_limit, double gap_tol) {
+                       const carray<std::int32_t>& start, const py::object& prices, std::uint64_t seed,
+                       unsigned threads, std::uint64_t node_limit, double time_limit, double gap_tol) {
     const OptionTable t = table_view(option_ptr, linear, server, c, w, A, B);
     const auto N = static_cast<py::ssize_t>(t.n_devices());
+    const auto S = static_cast<py::ssize_t>(t.n_servers());
     const Span<const std::int32_t> st = view1d(start, "start", N);
+    DualState given;
+    if (!prices.is_none()) {
+        const auto p = prices.cast<carray<double>>();
+        if (p.ndim() != 2 || p.shape(0) != 2 || p.shape(1) != S)
+            throw std::invalid_argument("prices must have shape (2, " + std::to_string(S) + ")");
+        given.lambda.assign(p.data(), p.data() + S);  // C order: row 0, then row 1
+        given.mu.assign(p.data() + S, p.data() + 2 * S);
+    }
     carray<std::int32_t> choice(N);
     const Span<std::int32_t> ch = view1d_mut(choice);
     std::copy(st.begin(), st.end(), ch.begin());
@@ -44,14 +55,18 @@ py::dict solve_options(const carray<std::int64_t>& option_ptr, const carray<doub
         limits.node_limit = node_limit;
         limits.time_limit_s = time_limit;
         limits.gap_tol = gap_tol;
-        r = solve_method(t, method, ch, seed, limits, threads);
+        r = solve_method(t, method, ch, seed, limits, threads, prices.is_none() ? nullptr : &given);
     }
+    carray<double> out_prices({py::ssize_t{2}, S});
+    std::copy(r.prices.lambda.begin(), r.prices.lambda.end(), out_prices.mutable_data());
+    std::copy(r.prices.mu.begin(), r.prices.mu.end(), out_prices.mutable_data() + S);
     py::dict out;
     out["choice"] = choice;
     out["cost"] = r.cost;
     out["lower_bound"] = r.lower_bound;
     out["proven"] = r.proven;
     out["nodes"] = r.nodes;
+    out["prices"] = out_prices;
     return out;
 }
 
@@ -76,7 +91,8 @@ double relaxation_bound(const carray<std::int64_t>& option_ptr, const carray<dou
 void bind_options(py::module_& m) {
     m.def("solve_options", &solve_options, py::arg("option_ptr"), py::arg("linear"), py::arg("server"),
           py::arg("c"), py::arg("w"), py::arg("A"), py::arg("B"), py::arg("method"), py::arg("start"),
-          py::arg("seed"), py::arg("threads"), py::arg("node_limit"), py::arg("time_limit"), py::arg("gap_tol"),
+          py::arg("prices"), py::arg("seed"), py::arg("threads"), py::arg("node_limit"), py::arg("time_limit"),
+          py::arg("gap_tol"),
           "Solve an option table. Inputs must already be validated.");
     m.def("table_cost", &table_cost, py::arg("option_ptr"), py::arg("linear"), py::arg("server"),
           py::arg("c"), py::arg("w"), py::arg("A"), py::arg("B"), py::arg("choice"),

@@ -63,6 +63,74 @@ std::pair<std::size_t, std::size_t> allowed(const OptionTable& t, Span<const std
     return {t.option(n, 0), t.option(n, 0) + t.n_options(n)};
 }
 
+// The devices with an allowed option on each server, in CSR form: server j's are
+// devs[dev_ptr[j] .. dev_ptr[j+1]-1], each once, in increasing order.
+void devices_by_server(const OptionTable& t, Span<const std::int32_t> fixed, std::vector<std::size_t>& dev_ptr,
+                       std::vector<std::size_t>& devs) {
+    const std::size_t S = t.n_servers(), N = t.n_devices();
+    std::vector<std::size_t> seen(S, N);  // the last device counted on each server
+    dev_ptr.assign(S + 1, 0);
+    auto each = [&](auto&& f) {
+        std::fill(seen.begin(), seen.end(), N);
+        for (std::size_t n = 0; n < N; ++n) {
+            const auto [lo, hi] = allowed(t, fixed, n);
+            for (std::size_t o = lo; o < hi; ++o) {
+                const std::int32_t j = t.server[o];
+                if (j >= 0 && seen[static_cast<std::size_t>(j)] != n) {
+                    seen[static_cast<std::size_t>(j)] = n;
+                    f(static_cast<std::size_t>(j), n);
+                }
+            }
+        }
+    };
+    each([&](std::size_t j, std::size_t) { ++dev_ptr[j + 1]; });
+    for (std::size_t j = 0; j < S; ++j) dev_ptr[j + 1] += dev_ptr[j];
+    devs.resize(dev_ptr[S]);
+    std::vector<std::size_t> next(dev_ptr.begin(), dev_ptr.end() - 1);
+    each([&](std::size_t j, std::size_t n) { devs[next[j]++] = n; });
+}
+
+// Each device's best single move (its change of the total and its menu index) under a tournament tree:
+// every node holds the device with the smallest delta in its subtree, ties to the lower index, so the
+// root is the first best move in scan order. Padding leaves hold device N (delta +inf).
+class MoveTree {
+public:
+    explicit MoveTree(std::size_t n) : n_(n), delta_(n + 1, kInf), to_(n + 1, -1) {
+        while (leaves_ < n) leaves_ *= 2;
+        win_.assign(2 * leaves_, n);
+    }
+    void set(std::size_t n, double delta, std::int32_t to) {
+        delta_[n] = delta;
+        to_[n] = to;
+    }
+    void build() {
+        for (std::size_t n = 0; n < n_; ++n) win_[leaves_ + n] = n;
+        for (std::size_t v = leaves_ - 1; v >= 1; --v) win_[v] = winner(v);
+    }
+    // After set(n, ...): replay n's matches up to the root, stopping where a match's winner neither
+    // changed nor is n (the nodes above are then unchanged too).
+    void update(std::size_t n) {
+        for (std::size_t v = (leaves_ + n) / 2; v >= 1; v /= 2) {
+            const std::size_t w = winner(v);
+            if (w == win_[v] && w != n) break;
+            win_[v] = w;
+        }
+    }
+    std::size_t top() const { return win_[1]; }
+    double delta(std::size_t n) const { return delta_[n]; }
+    std::int32_t option(std::size_t n) const { return to_[n]; }
+
+private:
+    std::size_t winner(std::size_t v) const {
+        const std::size_t a = win_[2 * v], b = win_[2 * v + 1];  // a < b: the left subtree's indices are lower
+        return delta_[b] < delta_[a] ? b : a;
+    }
+    std::size_t n_, leaves_ = 1;
+    std::vector<double> delta_;
+    std::vector<std::int32_t> to_;
+    std::vector<std::size_t> win_;
+};
+
 double penalty(const OptionTable& t, const DualState& d) {
     double p = 0.0;
     for (std::size_t j = 0; j < t.n_servers(); ++j) {
@@ -92,7 +160,7 @@ struct Step {
 void optimise_server(const OptionTable& t, Span<const std::int32_t> fixed, DualState& d, std::size_t j,
                      Span<const std::size_t> devs, int steps, std::vector<double>& rest,
                      std::vector<std::size_t>& on_j_ptr, std::vector<std::size_t>& on_j,
-                     std::vector<Step>& tau_steps) {
+                     std::vector<Step>& tau_steps, bool warm) {
     // Only the devices `devs` with an allowed option on j depend on (lambda_j, mu_j). Per such device
     // (position i in `devs`): the best price among its allowed options off server j, and its options on j.
     const std::size_t N = devs.size;
@@ -210,40 +278,58 @@ void optimise_server(const OptionTable& t, Span<const std::int32_t> fixed, DualS
         }
         return combine(0.5 * (lo + hi), sc_lo, sw_lo, sc_hi, sw_hi);
     };
-    double mu = 0.0;
-    if (B > 0.0) {
-        // psi(mu) = w_sum - mu / (2B) decreases in mu and is piecewise linear (between breakpoints the
-        // inner solution moves linearly with mu), so regula falsi with the Illinois modification finds its
-        // zero in a few steps; it never leaves the bracket, and `steps` caps it.
-        auto psi = [&](double m) { return best_lambda(m).w_sum - m / (2.0 * B); };
-        double lo = 0.0, hi = 2.0 * B * w_max;
-        double f_lo = psi(lo), f_hi = hi > lo ? psi(hi) : 0.0;
-        double best_abs = std::abs(f_lo);
-        mu = lo;
-        auto keep = [&](double m, double f) {
-            if (std::abs(f) < best_abs) best_abs = std::abs(f), mu = m;
-        };
-        keep(hi, f_hi);
-        const double tol = 1e-15 * (w_max + hi / (2.0 * B));
-        int side = 0;
-        for (int it = 0; it < steps && f_lo > tol && f_hi < -tol && hi - lo > 1e-15 * hi; ++it) {
-            double m = (lo * f_hi - hi * f_lo) / (f_hi - f_lo);
-            if (!(m > lo && m < hi)) m = 0.5 * (lo + hi);
-            const double f = psi(m);
-            keep(m, f);
-            if (f > 0.0) {
-                lo = m, f_lo = f;
-                if (side == -1) f_hi *= 0.5;  // Illinois: the same end kept twice
-                side = -1;
-            } else {
-                hi = m, f_hi = f;
-                if (side == 1) f_lo *= 0.5;
-                side = 1;
-            }
+    if (!(B > 0.0)) {
+        d.mu[j] = 0.0;
+        d.lambda[j] = best_lambda(0.0).lambda;
+        return;
+    }
+    // psi(mu) = w_sum - mu / (2B) decreases in mu and is piecewise linear (between breakpoints the inner
+    // solution moves linearly with mu), so regula falsi with the Illinois modification finds its zero in a
+    // few steps; it never leaves the bracket, and `steps` caps it. Each probe keeps its inner solution, so
+    // the one kept needs no second evaluation.
+    struct Probe {
+        double m, f;
+        Inner in;
+    };
+    auto probe = [&](double m) -> Probe {
+        const Inner in = best_lambda(m);
+        return {m, in.w_sum - m / (2.0 * B), in};
+    };
+    const double top = 2.0 * B * w_max;
+    Probe lo, hi;
+    if (warm) {
+        // The root lies between m0 (the current mu) and m1 = 2B w_sum(m0) = m0 + 2B psi(m0): w_sum does not
+        // increase with mu, so psi(m) <= w_sum(m0) - m/(2B) for m >= m0 (zero at m1), and >= it for m <= m0.
+        // Near the maximum this bracket is narrow: a few steps instead of a search over [0, top].
+        const Probe p0 = probe(std::clamp(d.mu[j], 0.0, top));
+        const double m1 = std::clamp(p0.m + 2.0 * B * p0.f, 0.0, top);
+        const Probe p1 = m1 != p0.m ? probe(m1) : p0;
+        lo = p0.f > 0.0 ? p0 : p1;
+        hi = p0.f > 0.0 ? p1 : p0;
+    } else {
+        lo = probe(0.0);
+        hi = top > 0.0 ? probe(top) : Probe{top, 0.0, lo.in};
+    }
+    Probe best = std::abs(hi.f) < std::abs(lo.f) ? hi : lo;
+    const double tol = 1e-15 * (w_max + top / (2.0 * B));
+    int side = 0;
+    for (int it = 0; it < steps && lo.f > tol && hi.f < -tol && hi.m - lo.m > 1e-15 * hi.m; ++it) {
+        double m = (lo.m * hi.f - hi.m * lo.f) / (hi.f - lo.f);
+        if (!(m > lo.m && m < hi.m)) m = 0.5 * (lo.m + hi.m);
+        const Probe p = probe(m);
+        if (std::abs(p.f) < std::abs(best.f)) best = p;
+        if (p.f > 0.0) {
+            lo = p;
+            if (side == -1) hi.f *= 0.5;  // Illinois: the same end kept twice
+            side = -1;
+        } else {
+            hi = p;
+            if (side == 1) lo.f *= 0.5;
+            side = 1;
         }
     }
-    d.mu[j] = mu;
-    d.lambda[j] = best_lambda(mu).lambda;
+    d.mu[j] = best.m;
+    d.lambda[j] = best.in.lambda;
 }
 
 }  // namespace
@@ -251,30 +337,84 @@ void optimise_server(const OptionTable& t, Span<const std::int32_t> fixed, DualS
 std::size_t descent(const OptionTable& t, Span<std::int32_t> choice, std::size_t max_moves) {
     const std::size_t N = t.n_devices();
     Loads l = compute_loads(t, Span<const std::int32_t>(choice));
-    std::size_t moves = 0;
-    while (moves < max_moves) {
-        // An improvement must beat rounding noise on the total, or descent could cycle on ties.
-        const double tol = 1e-13 * std::abs(l.total(t));
-        double best = -tol;
-        std::size_t bn = N;
-        std::int32_t bk = -1;
-        for (std::size_t n = 0; n < N; ++n) {
-            const std::size_t a = t.option(n, choice[n]);
-            const auto K = static_cast<std::int32_t>(t.n_options(n));
-            for (std::int32_t k = 0; k < K; ++k) {
-                if (k == choice[n]) continue;
-                const double d = move_delta(t, l, a, t.option(n, k));
-                if (d < best) {
-                    best = d;
-                    bn = n;
-                    bk = k;
+    if (t.n_servers() <= 1) {
+        // One server: every move changes the load every device sees, so each move rescans all the devices
+        // (the same rule and ties as below, without the bookkeeping).
+        std::size_t moves = 0;
+        while (moves < max_moves) {
+            const double tol = 1e-13 * std::abs(l.total(t));
+            double best = -tol;
+            std::size_t bn = N;
+            std::int32_t bk = -1;
+            for (std::size_t n = 0; n < N; ++n) {
+                const std::size_t a = t.option(n, choice[n]);
+                const auto K = static_cast<std::int32_t>(t.n_options(n));
+                for (std::int32_t k = 0; k < K; ++k) {
+                    if (k == choice[n]) continue;
+                    const double d = move_delta(t, l, a, t.option(n, k));
+                    if (d < best) {
+                        best = d;
+                        bn = n;
+                        bk = k;
+                    }
                 }
             }
+            if (bn == N) break;
+            apply_move(t, l, t.option(bn, choice[bn]), t.option(bn, bk));
+            choice[bn] = bk;
+            ++moves;
         }
-        if (bn == N) break;
-        apply_move(t, l, t.option(bn, choice[bn]), t.option(bn, bk));
-        choice[bn] = bk;
+        return moves;
+    }
+    // A move of one device changes the loads of at most two servers (DESIGN.md §1), so only the devices with
+    // an option on them (and the mover) can see their move deltas change: each device's best move is kept,
+    // and a tournament tree over the devices gives the best of all.
+    std::vector<std::size_t> dev_ptr, devs;
+    devices_by_server(t, {}, dev_ptr, devs);
+    MoveTree tree(N);
+    // Device n's best move: the lowest menu index reaching the smallest delta (+inf, index -1 for none).
+    auto best_move = [&](std::size_t n) {
+        const std::size_t a = t.option(n, choice[n]);
+        const auto K = static_cast<std::int32_t>(t.n_options(n));
+        double best = kInf;
+        std::int32_t bk = -1;
+        for (std::int32_t k = 0; k < K; ++k) {
+            if (k == choice[n]) continue;
+            const double d = move_delta(t, l, a, t.option(n, k));
+            if (d < best) {
+                best = d;
+                bk = k;
+            }
+        }
+        tree.set(n, best, bk);
+    };
+    for (std::size_t n = 0; n < N; ++n) best_move(n);
+    tree.build();
+    // Devices already recomputed for the current move (a device may have options on both servers).
+    std::vector<std::size_t> stamp(N, 0);
+    std::size_t moves = 0;
+    while (moves < max_moves) {
+        // An improvement must beat rounding noise on the total, or descent could cycle on ties. The tree's
+        // winner is the lowest (device, option) among the smallest deltas: the first best in scan order.
+        const double tol = 1e-13 * std::abs(l.total(t));
+        const std::size_t bn = tree.top();
+        if (!(tree.delta(bn) < -tol)) break;
+        const std::size_t a = t.option(bn, choice[bn]), b = t.option(bn, tree.option(bn));
+        apply_move(t, l, a, b);
+        choice[bn] = tree.option(bn);
         ++moves;
+        auto refresh = [&](std::size_t n) {
+            if (stamp[n] == moves) return;
+            stamp[n] = moves;
+            best_move(n);
+            tree.update(n);
+        };
+        refresh(bn);
+        for (const std::int32_t s : {t.server[a], t.server[b]}) {
+            if (s < 0) continue;
+            const auto j = static_cast<std::size_t>(s);
+            for (std::size_t i = dev_ptr[j]; i < dev_ptr[j + 1]; ++i) refresh(devs[i]);
+        }
     }
     return moves;
 }
@@ -290,45 +430,19 @@ DualState tangent_point(const OptionTable& t, const Loads& l) {
     return d;
 }
 
-double tangent_bound(const OptionTable& t, const Loads& l) {
-    return dual_value(t, {}, tangent_point(t, l));
-}
-
 double dual_bound(const OptionTable& t, Span<const std::int32_t> fixed, DualState& dual, int sweeps,
-                  int bisection_steps) {
+                  int bisection_steps, bool warm) {
     const std::size_t S = t.n_servers(), N = t.n_devices();
     if (dual.lambda.size() != S) dual.lambda.assign(S, 0.0);
     if (dual.mu.size() != S) dual.mu.assign(S, 0.0);
     // The devices with an allowed option on each server (CSR), and each device's best price.
-    std::vector<std::size_t> dev_ptr(S + 1, 0), devs, seen(S, N);
+    std::vector<std::size_t> dev_ptr, devs;
+    devices_by_server(t, fixed, dev_ptr, devs);
     std::vector<double> best(N);
     for (std::size_t n = 0; n < N; ++n) {
         const auto [lo, hi] = allowed(t, fixed, n);
         best[n] = kInf;
-        for (std::size_t o = lo; o < hi; ++o) {
-            best[n] = std::min(best[n], priced(t, dual, o));
-            const std::int32_t j = t.server[o];
-            if (j >= 0 && seen[static_cast<std::size_t>(j)] != n) {
-                seen[static_cast<std::size_t>(j)] = n;
-                ++dev_ptr[static_cast<std::size_t>(j) + 1];
-            }
-        }
-    }
-    for (std::size_t j = 0; j < S; ++j) dev_ptr[j + 1] += dev_ptr[j];
-    devs.resize(dev_ptr[S]);
-    {
-        std::vector<std::size_t> next(dev_ptr.begin(), dev_ptr.end() - 1);
-        std::fill(seen.begin(), seen.end(), N);
-        for (std::size_t n = 0; n < N; ++n) {
-            const auto [lo, hi] = allowed(t, fixed, n);
-            for (std::size_t o = lo; o < hi; ++o) {
-                const std::int32_t j = t.server[o];
-                if (j >= 0 && seen[static_cast<std::size_t>(j)] != n) {
-                    seen[static_cast<std::size_t>(j)] = n;
-                    devs[next[static_cast<std::size_t>(j)]++] = n;
-                }
-            }
-        }
+        for (std::size_t o = lo; o < hi; ++o) best[n] = std::min(best[n], priced(t, dual, o));
     }
     std::vector<double> rest(N), old_best;
     std::vector<std::size_t> on_j_ptr, on_j;
@@ -341,7 +455,7 @@ double dual_bound(const OptionTable& t, Span<const std::int32_t> fixed, DualStat
         for (std::size_t j = 0; j < S; ++j) {
             const Span<const std::size_t> on(devs.data() + dev_ptr[j], dev_ptr[j + 1] - dev_ptr[j]);
             const double lam = dual.lambda[j], mu = dual.mu[j];
-            optimise_server(t, fixed, dual, j, on, bisection_steps, rest, on_j_ptr, on_j, tau_steps);
+            optimise_server(t, fixed, dual, j, on, bisection_steps, rest, on_j_ptr, on_j, tau_steps, warm);
             // Only the devices on j changed their best price: the change of g is theirs and j's penalty.
             double delta = 0.0;
             old_best.resize(on.size);
@@ -550,6 +664,7 @@ SearchResult solve_auto(const OptionTable& t, Span<std::int32_t> choice, const S
     SearchResult r;
     r.cost = best;
     r.lower_bound = std::min(root_bound, best);
+    r.prices = dual;
     if (search_space_size(t) <= kAutoExhaustiveLimit) {
         r.cost = exhaustive(t, choice, threads);
         r.lower_bound = r.cost;
@@ -572,14 +687,153 @@ SearchResult solve_auto(const OptionTable& t, Span<std::int32_t> choice, const S
     return r;
 }
 
+namespace {
+
+// Candidates per server and direction for pair moves (about as good as 16 on city tables, half the time).
+constexpr std::size_t kPairCandidates = 8;
+
+// A move of device n from option a to option b (global option indices) and its change of the total.
+struct Move {
+    double delta;
+    std::size_t n, a, b;
+};
+
+// Change of server s's loads (U_s, V_s) by a move.
+std::pair<double, double> load_change(const OptionTable& t, const Move& m, std::int32_t s) {
+    double du = 0.0, dv = 0.0;
+    if (t.server[m.b] == s) du += t.c[m.b], dv += t.w[m.b];
+    if (t.server[m.a] == s) du -= t.c[m.a], dv -= t.w[m.a];
+    return {du, dv};
+}
+
+// Change of the total when two devices' moves x and y are made together: A_s (U_s + du_x + du_y)^2 -
+// A_s U_s^2 = (x's change) + (y's change) + 2 A_s du_x du_y on every server s both touch (B_s, V_s likewise).
+double pair_delta(const OptionTable& t, const Move& x, const Move& y) {
+    double d = x.delta + y.delta;
+    const std::int32_t sx[2] = {t.server[x.a], t.server[x.b]};
+    for (int i = 0; i < 2; ++i) {
+        const std::int32_t s = sx[i];
+        if (s < 0 || (i == 1 && s == sx[0]) || (t.server[y.a] != s && t.server[y.b] != s)) continue;
+        const auto [ux, vx] = load_change(t, x, s);
+        const auto [uy, vy] = load_change(t, y, s);
+        const auto j = static_cast<std::size_t>(s);
+        d += 2.0 * (t.A[j] * ux * uy + t.B[j] * vx * vy);
+    }
+    return d;
+}
+
+// Pair moves after descent. At a descent optimum every single move has delta >= 0, so by pair_delta two
+// moves can only gain together through a server where one removes load and the other adds it: a trade.
+// Per server, the kPairCandidates cheapest moves off it and onto it (to or from another server or none)
+// are paired. A pass applies, best first, every server's best improving pair (one lowering the total by
+// more than 1e-13 |total|, as in descent) that touches no server or device an earlier pair of the pass
+// touched, so that its computed change stays exact; then descent. Passes repeat until one finds no
+// improving pair. Returns the number of pairs applied.
+std::size_t pair_exchange(const OptionTable& t, Span<std::int32_t> choice) {
+    const std::size_t N = t.n_devices(), S = t.n_servers(), L = kPairCandidates;
+    std::vector<Move> off(S * L), on(S * L);  // per server, sorted by delta
+    std::vector<std::size_t> n_off(S), n_on(S);
+    std::vector<std::pair<double, std::pair<Move, Move>>> found;
+    std::vector<char> server_used(S), device_used(N);
+    // Insert m into server j's sorted list of at most L moves, if it is among the L cheapest.
+    auto offer = [&](std::vector<Move>& list, std::vector<std::size_t>& count, std::size_t j, const Move& m) {
+        Move* v = &list[j * L];
+        std::size_t& k = count[j];
+        if (k == L && !(m.delta < v[L - 1].delta)) return;
+        std::size_t i = k < L ? k++ : L - 1;
+        for (; i > 0 && m.delta < v[i - 1].delta; --i) v[i] = v[i - 1];
+        v[i] = m;
+    };
+    std::size_t applied = 0;
+    for (;;) {
+        const Loads l = compute_loads(t, Span<const std::int32_t>(choice));
+        const double tol = 1e-13 * std::abs(l.total(t));
+        std::fill(n_off.begin(), n_off.end(), 0);
+        std::fill(n_on.begin(), n_on.end(), 0);
+        for (std::size_t n = 0; n < N; ++n) {
+            const std::size_t a = t.option(n, choice[n]);
+            const std::int32_t sa = t.server[a];
+            for (std::size_t b = t.option(n, 0); b < t.option(n, 0) + t.n_options(n); ++b) {
+                const std::int32_t sb = t.server[b];
+                if (sb == sa) continue;  // no trade: the same server, or none on both sides
+                const Move m{move_delta(t, l, a, b), n, a, b};
+                if (sa >= 0) offer(off, n_off, static_cast<std::size_t>(sa), m);
+                if (sb >= 0) offer(on, n_on, static_cast<std::size_t>(sb), m);
+            }
+        }
+        found.clear();
+        for (std::size_t j = 0; j < S; ++j) {
+            double best = -tol;
+            const Move *bx = nullptr, *by = nullptr;
+            for (std::size_t p = 0; p < n_off[j]; ++p) {
+                for (std::size_t q = 0; q < n_on[j]; ++q) {
+                    const Move &x = off[j * L + p], &y = on[j * L + q];
+                    if (x.n == y.n) continue;
+                    const double d = pair_delta(t, x, y);
+                    if (d < best) best = d, bx = &x, by = &y;
+                }
+            }
+            if (bx) found.push_back({best, {*bx, *by}});
+        }
+        if (found.empty()) break;
+        std::stable_sort(found.begin(), found.end(), [](const auto& u, const auto& v) { return u.first < v.first; });
+        std::fill(server_used.begin(), server_used.end(), 0);
+        std::fill(device_used.begin(), device_used.end(), 0);
+        for (const auto& [d, xy] : found) {
+            const std::int32_t touched[4] = {t.server[xy.first.a], t.server[xy.first.b], t.server[xy.second.a],
+                                             t.server[xy.second.b]};
+            bool free = !device_used[xy.first.n] && !device_used[xy.second.n];
+            for (const std::int32_t s : touched) free = free && (s < 0 || !server_used[static_cast<std::size_t>(s)]);
+            if (!free) continue;
+            for (const std::int32_t s : touched)
+                if (s >= 0) server_used[static_cast<std::size_t>(s)] = 1;
+            for (const Move& m : {xy.first, xy.second}) {
+                device_used[m.n] = 1;
+                choice[m.n] = static_cast<std::int32_t>(m.b - t.option(m.n, 0));
+            }
+            ++applied;
+        }
+        descent(t, choice, std::numeric_limits<std::size_t>::max());
+    }
+    return applied;
+}
+
+}  // namespace
+
+SearchResult solve_warm(const OptionTable& t, Span<std::int32_t> choice, const DualState* prices,
+                        const SearchLimits& limits) {
+    const std::size_t N = t.n_devices();
+    const std::size_t max_moves = std::numeric_limits<std::size_t>::max();
+    descent(t, choice, max_moves);  // A
+    SearchResult r;
+    r.prices = prices ? *prices : tangent_point(t, compute_loads(t, Span<const std::int32_t>(choice)));
+    // Any multipliers give a valid bound (DESIGN.md §1-2); one warm sweep brings them back near the maximum
+    // of the dual after the table's small change (exactly there when each device uses one server).
+    const double bound = dual_bound(t, {}, r.prices, 1, kBisectionSteps, true);
+    std::vector<std::int32_t> cand(N);  // B
+    const Span<std::int32_t> cs(cand.data(), N);
+    dual_rounding(t, r.prices, {}, cs);
+    descent(t, cs, max_moves);
+    if (total_cost(t, Span<const std::int32_t>(cs)) < total_cost(t, Span<const std::int32_t>(choice)))
+        std::copy(cand.begin(), cand.end(), choice.begin());
+    pair_exchange(t, choice);
+    r.cost = total_cost(t, Span<const std::int32_t>(choice));
+    r.lower_bound = std::min(bound, r.cost);
+    r.proven = r.cost - r.lower_bound <= limits.rel_tol * std::abs(r.cost);
+    return r;
+}
+
 SearchResult solve_method(const OptionTable& t, const std::string& method, Span<std::int32_t> choice,
-                          std::uint64_t seed, const SearchLimits& limits, unsigned threads) {
+                          std::uint64_t seed, const SearchLimits& limits, unsigned threads,
+                          const DualState* prices) {
     if (method == "auto") return solve_auto(t, choice, limits, threads);
+    if (method == "warm") return solve_warm(t, choice, prices, limits);
     SearchResult r;
     if (method == "exhaustive") {
         r.cost = exhaustive(t, choice, threads);
         r.lower_bound = r.cost;
         r.proven = true;
+        r.prices = tangent_point(t, compute_loads(t, Span<const std::int32_t>(choice)));
         return r;
     }
     if (method == "bnb") {
@@ -587,7 +841,9 @@ SearchResult solve_method(const OptionTable& t, const std::string& method, Span<
         const double bound = dual_bound(t, {}, dual, 4, kBisectionSteps);
         dual_rounding(t, dual, {}, choice);
         descent(t, choice, std::numeric_limits<std::size_t>::max());
-        return branch_and_bound(t, choice, limits, dual, bound);
+        r = branch_and_bound(t, choice, limits, dual, bound);
+        r.prices = std::move(dual);
+        return r;
     }
     if (method == "greedy") {
         if (!is_paper_table(t))
@@ -607,7 +863,8 @@ SearchResult solve_method(const OptionTable& t, const std::string& method, Span<
     }
     const Loads l = compute_loads(t, Span<const std::int32_t>(choice));  // once, for the cost and the bound
     r.cost = l.total(t);
-    r.lower_bound = std::min(tangent_bound(t, l), r.cost);
+    r.prices = tangent_point(t, l);
+    r.lower_bound = std::min(dual_value(t, {}, r.prices), r.cost);
     return r;
 }
 

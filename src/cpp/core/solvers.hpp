@@ -10,8 +10,11 @@
 
 namespace edgesched {
 
-// Best-improvement descent: apply the single-device change that lowers the total most, until none does
-// (or `max_moves` changes were made). O(1) per candidate change. Returns the number of changes.
+// Best-improvement descent: apply the single-device change that lowers the total most (by more than
+// 1e-13 |total|; ties to the lowest device, then the lowest menu index), until none does (or `max_moves`
+// changes were made). O(1) per candidate change; after a change only the devices with an option on the two
+// servers involved are re-priced, so a change costs O(their options + log N), not O(all options).
+// Returns the number of changes.
 std::size_t descent(const OptionTable& t, Span<std::int32_t> choice, std::size_t max_moves);
 
 // Lower bound from the Lagrangian dual of the convex relaxation (DESIGN.md §1-2). For any multipliers
@@ -31,13 +34,16 @@ inline constexpr int kBisectionSteps = 34;
 struct DualState {
     std::vector<double> lambda, mu;
 };
+// `warm`: search each server's mu around its value in `dual` (cheap when `dual` is near the maximum, as
+// after a small change of the table) instead of over its whole range; the result differs only within the
+// root-finding tolerance.
 double dual_bound(const OptionTable& t, Span<const std::int32_t> fixed, DualState& dual, int sweeps,
-                  int bisection_steps);
+                  int bisection_steps, bool warm = false);
 
-// The dual function at the multipliers where the quadratic terms touch their tangents at a choice's loads
-// `l` (lambda_j = 2 A_j U_j, mu_j = 2 B_j V_j): a valid lower bound in one pass over the table, equal to the
-// choice's cost minus, summed over devices, how much cheaper a device's best option is at those prices.
-double tangent_bound(const OptionTable& t, const Loads& l);
+// The multipliers where the quadratic terms touch their tangents at a choice's loads `l` (lambda_j =
+// 2 A_j U_j, mu_j = 2 B_j V_j). The dual function there is a valid lower bound in one pass over the table,
+// equal to the choice's cost minus, summed over devices, how much cheaper a device's best option is at
+// those prices.
 DualState tangent_point(const OptionTable& t, const Loads& l);
 
 // Choice minimising the linearised objective at the multipliers (relaxation rounding); devices with
@@ -57,6 +63,7 @@ struct SearchResult {
     double lower_bound = 0.0;  // certified: no choice costs less
     bool proven = false;       // the search finished: `choice` is optimal to rel_tol
     std::uint64_t nodes = 0;
+    DualState prices;          // multipliers of the relaxation bound, else the tangent prices at `choice`
 };
 
 // Depth-first branch-and-bound on the dual bound. `choice` holds an incumbent on entry (its cost is the
@@ -74,10 +81,25 @@ bool is_paper_table(const OptionTable& t);
 SearchResult solve_auto(const OptionTable& t, Span<std::int32_t> choice, const SearchLimits& limits,
                         unsigned threads);
 
-// One entry point for every method by name ("auto", "greedy", "descent", "exhaustive", "bnb", "local",
-// "edge", "random"). Fills `choice`; returns its cost and a certified lower bound: the relaxation bound for
-// "auto" and "bnb", the tangent bound at the returned choice for the others (one pass, cheap, looser).
+// Re-solve of a table that changed a little since `choice` (on entry: the schedule in force) was decided:
+//   A: descent from `choice`;
+//   B: the relaxation rounded at near-optimal prices, then descent: `prices` (the previous solve's
+//      multipliers, which move little between such tables; null: the tangent prices at A) after one sweep
+//      of dual ascent searched around them (dual_bound with `warm`);
+// keeping the cheaper (A on a tie: fewer decisions change), then improving it by pair moves: two devices
+// trading load on a server, which descent (one device at a time) cannot see. The lower bound is the dual
+// value at the prices after the sweep, returned in `prices`; `proven` when the gap is within
+// limits.rel_tol.
+SearchResult solve_warm(const OptionTable& t, Span<std::int32_t> choice, const DualState* prices,
+                        const SearchLimits& limits);
+
+// One entry point for every method by name ("auto", "greedy", "descent", "warm", "exhaustive", "bnb",
+// "local", "edge", "random"). Fills `choice` ("descent" and "warm" start from it); returns its cost and a
+// certified lower bound: the relaxation bound for "auto", "bnb" and "warm", the tangent bound at the
+// returned choice for the others (one pass, cheap, looser). `prices`: warm's starting multipliers (null:
+// none; the other methods ignore them).
 SearchResult solve_method(const OptionTable& t, const std::string& method, Span<std::int32_t> choice,
-                          std::uint64_t seed, const SearchLimits& limits, unsigned threads);
+                          std::uint64_t seed, const SearchLimits& limits, unsigned threads,
+                          const DualState* prices = nullptr);
 
 }  // namespace edgesched
