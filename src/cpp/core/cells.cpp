@@ -39,8 +39,10 @@ void solve_paper_cells(const PaperDevices& d, Span<const double> f_edge_max, dou
                        const SearchLimits& limits, unsigned threads, const PaperSchedule& out,
                        const CellOutcome& result) {
     const std::size_t K = cells.n_cells();
-    const unsigned workers = static_cast<unsigned>(std::max<std::size_t>(1, std::min<std::size_t>(threads, K)));
-    const unsigned inner_threads = K == 1 ? std::max(1u, threads) : 1u;
+    std::size_t busy = 0;  // cells with devices
+    for (std::size_t k = 0; k < K; ++k) busy += cells.ptr[k + 1] > cells.ptr[k] ? 1 : 0;
+    const unsigned workers = static_cast<unsigned>(std::max<std::size_t>(1, std::min<std::size_t>(threads, busy)));
+    const unsigned inner_threads = busy == 1 ? std::max(1u, threads) : 1u;
     std::atomic<std::size_t> next{0};
     std::exception_ptr error;
     std::mutex error_mutex;

@@ -31,7 +31,7 @@ struct CellOutcome {
 };
 
 // Solves every cell with `method` (see solve_method), `threads` workers taking cells in turn; a single
-// cell gets the threads itself (the exhaustive search uses them). `f_edge_max[k]` is cell k's server
+// cell with devices gets the threads itself (the exhaustive search uses them). `f_edge_max[k]` is cell k's server
 // capacity. `out` is per device, in the caller's order. Every result equals that of the cell solved alone;
 // `limits` apply to each cell. Throws InvalidDevice for a device outside the model.
 void solve_paper_cells(const PaperDevices& d, Span<const double> f_edge_max, double w_delay, double w_energy,

@@ -541,7 +541,7 @@ public:
         SearchResult r;
         r.cost = incumbent_;
         r.nodes = nodes_;
-        r.proven = !stopped_;
+        r.proven = !stopped_ && !too_deep_;
         r.lower_bound = std::min(root_bound, incumbent_);
         // A finished search pruned every node at a bound no lower than pruned_min_.
         if (r.proven) r.lower_bound = std::max(r.lower_bound, std::min(incumbent_, pruned_min_));
@@ -570,6 +570,10 @@ private:
 
     void visit(std::size_t depth, DualState dual) {
         if (out_of_budget()) return;
+        if (depth > kMaxDepth) {  // the call stack's limit: leave the subtree unexplored (no proof)
+            too_deep_ = true;
+            return;
+        }
         ++nodes_;
         const Span<const std::int32_t> fixed(fixed_.data(), fixed_.size());
         if (depth == order_.size()) {  // every device fixed: a leaf
@@ -608,7 +612,10 @@ private:
     std::chrono::steady_clock::time_point start_;
     double incumbent_ = kInf, pruned_min_ = kInf;
     std::uint64_t nodes_ = 0;
-    bool stopped_ = false;
+    bool stopped_ = false, too_deep_ = false;
+    // Deepest node searched: each level is a stack frame of visit(), so a dive through every device of a
+    // huge table stops here, well within a thread's stack (8 MB by default).
+    static constexpr std::size_t kMaxDepth = 1u << 14;
 };
 
 }  // namespace
