@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edgesched import OptionTable, solve_options
+from edgesched import OptionTable, paper_table, solve_options
 
+from .strategies import paper_instances
 from .test_options import brute_force, option_tables
 
 REL = 1e-9
@@ -107,6 +108,17 @@ def random_start(table: OptionTable, data) -> np.ndarray:
        copies=st.sampled_from([1, 1, 3]))
 def test_descent_equals_the_plain_algorithm(table, data, copies):
     # copies > 1 repeats every device's menu: exact ties between devices, broken by the lowest index
+    table = OptionTable.from_menus(menus_of(table) * copies, A=table.A, B=table.B)
+    start = random_start(table, data)
+    r = solve_options(table, "descent", start=start)
+    np.testing.assert_array_equal(r.choice, reference_descent(table, start))
+    assert r.cost == table.cost(r.choice)
+
+
+@given(kw=paper_instances(max_devices=40), data=st.data(), copies=st.sampled_from([1, 1, 3]))
+def test_descent_on_the_paper_table_equals_the_plain_algorithm(kw, data, copies):
+    # one server, two options per device: the core's vectorised pass over every device's move
+    table = paper_table(**kw)
     table = OptionTable.from_menus(menus_of(table) * copies, A=table.A, B=table.B)
     start = random_start(table, data)
     r = solve_options(table, "descent", start=start)

@@ -1,37 +1,17 @@
 #include "options.hpp"
 
+#include "scan.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <limits>
 #include <thread>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 namespace edgesched {
 
 namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-// The largest of s[0..n) (NaN never counts; -inf if none). Over SIMD lanes where available: maxpd keeps its
-// second operand unless the first is greater, so NaN never enters.
-double largest(const double* s, std::size_t n) {
-    double top = -kInf;
-    std::size_t i = 0;
-#if defined(__SSE2__)
-    __m128d m0 = _mm_set1_pd(-kInf), m1 = m0;
-    for (; i + 4 <= n; i += 4) {
-        m0 = _mm_max_pd(_mm_loadu_pd(s + i), m0);
-        m1 = _mm_max_pd(_mm_loadu_pd(s + i + 2), m1);
-    }
-    alignas(16) double lanes[2];
-    _mm_store_pd(lanes, _mm_max_pd(m0, m1));
-    top = lanes[0] > lanes[1] ? lanes[0] : lanes[1];
-#endif
-    for (; i < n; ++i) top = s[i] > top ? s[i] : top;
-    return top;
-}
 
 // Scores ((l1 + Ac U) + Bw V) - l0 of n devices into s (a loop the compiler vectorises); returns the largest.
 double block_scores(const double* l0, const double* l1, const double* Ac, const double* Bw, double U, double V,
@@ -40,28 +20,6 @@ double block_scores(const double* l0, const double* l1, const double* Ac, const 
     return largest(s, n);
 }
 
-// Calls f(i), in increasing i, for every i < n with s[i] == value (kEqual) or s[i] >= value (kAtLeast); the
-// hits are rare, so the test runs over SIMD lanes where available.
-enum class Match { kEqual, kAtLeast };
-template <Match how, class F>
-void for_each_match(const double* s, std::size_t n, double value, F f) {
-    std::size_t i = 0;
-#if defined(__SSE2__)
-    const __m128d v = _mm_set1_pd(value);
-    auto test = [&](std::size_t at) {
-        const __m128d x = _mm_loadu_pd(s + at);
-        return _mm_movemask_pd(how == Match::kEqual ? _mm_cmpeq_pd(x, v) : _mm_cmpge_pd(x, v));
-    };
-    for (; i + 4 <= n; i += 4) {
-        const int hit = test(i) | (test(i + 2) << 2);
-        if (hit == 0) continue;
-        for (std::size_t q = 0; q < 4; ++q)
-            if (hit & (1 << q)) f(i + q);
-    }
-#endif
-    for (; i < n; ++i)
-        if (how == Match::kEqual ? s[i] == value : s[i] >= value) f(i);
-}
 }  // namespace
 
 double Loads::total(const OptionTable& t) const {

@@ -1,5 +1,7 @@
 #include "solvers.hpp"
 
+#include "scan.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -334,9 +336,50 @@ void optimise_server(const OptionTable& t, Span<const std::int32_t> fixed, DualS
 
 }  // namespace
 
+namespace {
+
+// Descent on the paper's table with one server (option 0 without it, option 1 on it): each device has one
+// move, and all of them are priced in one vectorised pass with move_delta's arithmetic, operation for operation
+// (from option 1 the linear change and the load change are the negations of those from option 0, exactly in
+// floating point). The first device of the smallest delta moves, as in descent's scan.
+std::size_t descent_paper(const OptionTable& t, Span<std::int32_t> choice, Loads& l, std::size_t max_moves) {
+    const std::size_t N = t.n_devices();
+    std::vector<double> gain(N), sign(N), to_edge(N), c(N), w(N);  // gain: minus the move's delta
+    for (std::size_t n = 0; n < N; ++n) {
+        const std::size_t o = t.option(n, 1);
+        to_edge[n] = t.linear[o] - t.linear[t.option(n, 0)];  // linear change of the move to the server
+        c[n] = t.c[o];
+        w[n] = t.w[o];
+        sign[n] = choice[n] == 0 ? 1.0 : -1.0;
+    }
+    const double A = t.A[0], B = t.B[0];
+    std::size_t moves = 0;
+    while (moves < max_moves) {
+        const double tol = 1e-13 * std::abs(l.total(t));
+        const double U2 = 2.0 * l.U[0], V2 = 2.0 * l.V[0];
+        for (std::size_t n = 0; n < N; ++n) {
+            const double dc = sign[n] * c[n], dw = sign[n] * w[n];
+            gain[n] = -(sign[n] * to_edge[n] + (A * dc * (U2 + dc) + B * dw * (V2 + dw)));
+        }
+        const double top = largest(gain.data(), N);
+        if (!(top > tol)) break;  // no delta below -tol
+        std::size_t bn = N;
+        for_each_match<Match::kEqual>(gain.data(), N, top, [&](std::size_t n) { bn = std::min(bn, n); });
+        const std::int32_t to = 1 - choice[bn];
+        apply_move(t, l, t.option(bn, choice[bn]), t.option(bn, to));
+        choice[bn] = to;
+        sign[bn] = -sign[bn];
+        ++moves;
+    }
+    return moves;
+}
+
+}  // namespace
+
 std::size_t descent(const OptionTable& t, Span<std::int32_t> choice, std::size_t max_moves) {
     const std::size_t N = t.n_devices();
     Loads l = compute_loads(t, Span<const std::int32_t>(choice));
+    if (t.n_servers() == 1 && is_paper_table(t)) return descent_paper(t, choice, l, max_moves);
     if (t.n_servers() <= 1) {
         // One server: every move changes the load every device sees, so each move rescans all the devices
         // (the same rule and ties as below, without the bookkeeping).

@@ -1,0 +1,54 @@
+// Scans of a short array of doubles for its largest value and where it is, shared by the greedy and descent:
+// the maximum and the matches run over SIMD lanes where available (SSE2), with the scalar rules kept exactly.
+#pragma once
+#include <cstddef>
+#include <limits>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace edgesched {
+
+// The largest of s[0..n) (NaN never counts; -inf if none). Over SIMD lanes where available: maxpd keeps its
+// second operand unless the first is greater, so NaN never enters.
+inline double largest(const double* s, std::size_t n) {
+    double top = -std::numeric_limits<double>::infinity();
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    __m128d m0 = _mm_set1_pd(-std::numeric_limits<double>::infinity()), m1 = m0;
+    for (; i + 4 <= n; i += 4) {
+        m0 = _mm_max_pd(_mm_loadu_pd(s + i), m0);
+        m1 = _mm_max_pd(_mm_loadu_pd(s + i + 2), m1);
+    }
+    alignas(16) double lanes[2];
+    _mm_store_pd(lanes, _mm_max_pd(m0, m1));
+    top = lanes[0] > lanes[1] ? lanes[0] : lanes[1];
+#endif
+    for (; i < n; ++i) top = s[i] > top ? s[i] : top;
+    return top;
+}
+
+// Calls f(i), in increasing i, for every i < n with s[i] == value (kEqual) or s[i] >= value (kAtLeast); the
+// hits are rare, so the test runs over SIMD lanes where available.
+enum class Match { kEqual, kAtLeast };
+template <Match how, class F>
+void for_each_match(const double* s, std::size_t n, double value, F f) {
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    const __m128d v = _mm_set1_pd(value);
+    auto test = [&](std::size_t at) {
+        const __m128d x = _mm_loadu_pd(s + at);
+        return _mm_movemask_pd(how == Match::kEqual ? _mm_cmpeq_pd(x, v) : _mm_cmpge_pd(x, v));
+    };
+    for (; i + 4 <= n; i += 4) {
+        const int hit = test(i) | (test(i + 2) << 2);
+        if (hit == 0) continue;
+        for (std::size_t q = 0; q < 4; ++q)
+            if (hit & (1 << q)) f(i + q);
+    }
+#endif
+    for (; i < n; ++i)
+        if (how == Match::kEqual ? s[i] == value : s[i] >= value) f(i);
+}
+
+}  // namespace edgesched
