@@ -103,10 +103,10 @@ std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
     // Per block (arrays, so that the bound of every block is one short loop): its devices still offloaded
     // at positions begin .. end - 1, its server, smallest c and w, largest |linear|; and from its last scan,
     // the best (score, device) and K = best - c_min P_r - w_min Q_r + slack, so that its bound is
-    // K + c_min P + w_min Q. The slack, 1e-12 of the magnitudes at the scan (which only fall), covers the
-    // rounding of the bound against the exact scores.
+    // K + c_min P + w_min Q (K_next likewise from the second best). The slack, 1e-12 of the magnitudes at
+    // the scan (which only fall), covers the rounding of the bound against the exact scores.
     std::vector<std::size_t> b_begin, b_end, b_server;
-    std::vector<double> b_c, b_w, b_mag, b_K;
+    std::vector<double> b_c, b_w, b_mag, b_K, b_K_next;
     std::vector<Entry> b_best;
     for (std::size_t b = 0; b < N;) {
         const std::size_t j = server(order[b]);
@@ -134,6 +134,7 @@ std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
     }
     const std::size_t n_blocks = b_begin.size();
     b_K.assign(n_blocks, 0.0);
+    b_K_next.assign(n_blocks, 0.0);
     b_best.assign(n_blocks, {-kInf, N});
     std::vector<double> P(t.n_servers()), Q(t.n_servers());  // the servers' present prices A U and B V
     auto prices = [&]() {
@@ -141,21 +142,31 @@ std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
     };
     double f1 = 0.0;
     std::vector<double> s(bs);  // one block's scores
+    // A bound K + c_min P + w_min Q from a score s scanned at the present prices; -inf without a score. The
+    // slack has an absolute floor for subnormal magnitudes; a bound lost to overflow (NaN) is +inf, so the
+    // block is always rescanned rather than never.
+    auto bound_from = [&](std::size_t k, double score) {
+        const std::size_t j = b_server[k];
+        const double shared = b_c[k] * P[j] + b_w[k] * Q[j];
+        const double K = score - shared + 1e-12 * (std::abs(score) + shared + b_mag[k]) +
+                         64.0 * std::numeric_limits<double>::denorm_min();
+        return score == -kInf ? -kInf : (K == K ? K : kInf);
+    };
     auto scan = [&](std::size_t k) {
         const std::size_t j = b_server[k], lo = b_begin[k], n = b_end[k] - lo;
         // The block's largest score, then the lowest device index reaching it (NaN never ranks).
         const double top = block_scores(&l0[lo], &l1[lo], &Ac[lo], &Bw[lo], l.U[j], l.V[j], n, s.data());
         Entry best{-kInf, N};
+        std::size_t at = n;
         for_each_match<Match::kEqual>(s.data(), n, top, [&](std::size_t i) {
-            if (order[lo + i] < best.second) best = {top, order[lo + i]};
+            if (order[lo + i] < best.second) best = {top, order[lo + i]}, at = i;
         });
         b_best[k] = best;
-        const double shared = b_c[k] * P[j] + b_w[k] * Q[j];
-        // The slack has an absolute floor for subnormal magnitudes; a bound lost to overflow (NaN) is +inf,
-        // so the block is always rescanned rather than never.
-        const double K = best.first - shared + 1e-12 * (std::abs(best.first) + shared + b_mag[k]) +
-                         64.0 * std::numeric_limits<double>::denorm_min();
-        b_K[k] = best.second == N ? -kInf : (K == K ? K : kInf);
+        b_K[k] = best.second == N ? -kInf : bound_from(k, top);
+        // The next best score: the block's bound once its best has moved, without rescanning it (a block
+        // loses no other device before its next scan: a device moves only as the best of a scan).
+        if (at < n) s[at] = -kInf;
+        b_K_next[k] = best.second == N ? -kInf : bound_from(k, largest(s.data(), n));
     };
     auto remove = [&](std::size_t n) {  // swap n's position with its block's last offloaded one
         const std::size_t i = pos_of[n], e = --b_end[block_of[n]];
@@ -206,8 +217,8 @@ std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
         ++moved;
         remove(k);
         prices();
-        b_K[block_of[k]] = kInf;  // k's block lost its best: an infinite bound rescans it
-        b_best[block_of[k]].second = 0;
+        b_K[block_of[k]] = b_K_next[block_of[k]];  // k's block lost its best: bounded by its next best
+        b_best[block_of[k]].second = 0;             // which ranks first among equal bounds (a rescan decides)
     }
     return moved;
 }
