@@ -380,35 +380,6 @@ std::size_t descent(const OptionTable& t, Span<std::int32_t> choice, std::size_t
     const std::size_t N = t.n_devices();
     Loads l = compute_loads(t, Span<const std::int32_t>(choice));
     if (t.n_servers() == 1 && is_paper_table(t)) return descent_paper(t, choice, l, max_moves);
-    if (t.n_servers() <= 1) {
-        // One server: every move changes the load every device sees, so each move rescans all the devices
-        // (the same rule and ties as below, without the bookkeeping).
-        std::size_t moves = 0;
-        while (moves < max_moves) {
-            const double tol = 1e-13 * std::abs(l.total(t));
-            double best = -tol;
-            std::size_t bn = N;
-            std::int32_t bk = -1;
-            for (std::size_t n = 0; n < N; ++n) {
-                const std::size_t a = t.option(n, choice[n]);
-                const auto K = static_cast<std::int32_t>(t.n_options(n));
-                for (std::int32_t k = 0; k < K; ++k) {
-                    if (k == choice[n]) continue;
-                    const double d = move_delta(t, l, a, t.option(n, k));
-                    if (d < best) {
-                        best = d;
-                        bn = n;
-                        bk = k;
-                    }
-                }
-            }
-            if (bn == N) break;
-            apply_move(t, l, t.option(bn, choice[bn]), t.option(bn, bk));
-            choice[bn] = bk;
-            ++moves;
-        }
-        return moves;
-    }
     // A move of one device changes the loads of at most two servers (DESIGN.md §1), so only the devices with
     // an option on them (and the mover) can see their move deltas change: each device's best move is kept,
     // and a tournament tree over the devices gives the best of all.
