@@ -120,6 +120,23 @@ def test_theorem1_frequency():
     assert edgesched._core.local_frequency(0.5, 0.0, 1e-28, 1.8e9) == 1.8e9
 
 
+def test_schedule_shares_no_array_with_the_caller():
+    cell = np.array([0, 0, 1], np.int64)
+    cell.setflags(write=False)  # read-only and owning its data, like a scenario file's
+    s = solve_offloading(**GOOD, cell=cell)
+    assert s.cell is not cell and not s.cell.flags.writeable and not s.delay.flags.writeable
+    cell.setflags(write=True)
+    cell[0] = 1
+    np.testing.assert_array_equal(s.cell, [0, 0, 1])
+    base = np.array([1.0, 2.0, 3.0])
+    alias = base[:]
+    base.setflags(write=False)
+    built = edgesched.Schedule(offload=np.zeros(3, bool), f_local=base, f_edge=np.zeros(3), time_share=np.zeros(3),
+                               delay=np.ones(3), energy=np.ones(3), cost=3.0, method="local")
+    alias[0] = -1.0
+    np.testing.assert_array_equal(built.f_local, [1.0, 2.0, 3.0])
+
+
 def test_schedule_is_read_only():
     sched = solve_offloading(40e9, 16, 301056, [5e7, 1e6], 0.2, 1.8e9)
     with pytest.raises(ValueError):
@@ -194,6 +211,19 @@ def test_inputs_in_range_whose_costs_overflow_or_vanish_name_the_device(field, v
     values[1] = value
     with pytest.raises(ValueError, match=r"device 1: its costs overflow or vanish"):
         solve_offloading(**{**kw, field: values}, method=method)
+
+
+def test_an_energy_that_overflows_is_an_error_even_at_zero_energy_weight():
+    # w_energy = 0: the local cost stays finite while the local energy overflows; the cost would be 0 * inf
+    kw = dict(macs=1.0, frames=1, frame_bits=1.0, rate=1e-3, tx_power=1.0, f_local_max=1e10, kappa=1e300, rho=1.0)
+    with pytest.raises(ValueError, match=r"device 0: its costs overflow or vanish .*local energy inf J"):
+        solve_offloading(**kw, w_energy=0.0, method="auto")
+
+
+@pytest.mark.parametrize("field", ["macs", "f_edge_max"])
+def test_an_integer_too_large_for_a_float_is_named(field):
+    with pytest.raises(ValueError, match=rf"{field} .*too large for a float64"):
+        solve_offloading(**{**GOOD, field: 2**1100})
 
 
 @pytest.mark.parametrize("field", PER_DEVICE)

@@ -124,6 +124,76 @@ def test_greedy_on_a_table_equals_solve_offloading():
     assert r.cost == pytest.approx(solve_offloading(**kw).cost, rel=1e-12)
 
 
+def plain_greedy(table: OptionTable) -> np.ndarray:
+    """The paper's greedy on a two-option table by a full scan at every move, with the core's arithmetic: score
+    ((l1 + (A c) U) + (B w) V) - l0, ties to the lowest device, NaN never chosen; a move only if the total falls."""
+    o0 = table.option_ptr[:-1]
+    o1 = o0 + 1
+    l0, l1, j = table.linear[o0].tolist(), table.linear[o1].tolist(), table.server[o1].tolist()
+    c, w = table.c[o1].tolist(), table.w[o1].tolist()
+    A, B = table.A.tolist(), table.B.tolist()  # Python floats: overflow gives inf, as in the core
+    Ac = [A[s] * x for s, x in zip(j, c)]
+    Bw = [B[s] * x for s, x in zip(j, w)]
+    U, V = [0.0] * table.n_servers, [0.0] * table.n_servers
+    for n in range(table.n_devices):  # in device order, as the core sums
+        U[j[n]] += c[n]
+        V[j[n]] += w[n]
+    on = [True] * table.n_devices
+    while True:
+        best, k = -np.inf, table.n_devices
+        for n in range(table.n_devices):
+            score = ((l1[n] + Ac[n] * U[j[n]]) + Bw[n] * V[j[n]]) - l0[n]
+            if on[n] and (score > best or (score == best and n < k)):
+                best, k = score, n
+        if k == table.n_devices:
+            break
+        f1 = l1[k] + Ac[k] * U[j[k]] + Bw[k] * V[j[k]]
+        if not l0[k] - f1 - Ac[k] * (U[j[k]] - c[k]) - Bw[k] * (V[j[k]] - w[k]) < 0:
+            break
+        on[k] = False
+        U[j[k]] -= c[k]
+        V[j[k]] -= w[k]
+    return np.array(on, dtype=np.int32)
+
+
+@st.composite
+def two_option_tables(draw):
+    """Tables of the paper's shape (option 0 without a server, option 1 on one of up to 3) with magnitudes from
+    subnormal to 1e300 and exact ties (repeated devices); over 256 devices the greedy works in blocks."""
+    n = draw(st.sampled_from([1, 2, 5, 30, 300]))
+    s = draw(st.integers(1, 3))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    scale = draw(st.sampled_from([1.0, 1e-300, 1e-160, 1e150]))
+    def magnitude(size):  # log-uniform over 30 decades around `scale`, some exact zeros
+        x = scale * 10.0 ** rng.uniform(-15, 15, size)
+        return np.where(rng.random(size) < 0.05, 0.0, x)
+    linear = magnitude((n, 2)) * rng.choice([-1.0, 1.0], (n, 2))
+    server, c, w = rng.integers(0, s, n), magnitude(n), magnitude(n)
+    repeat = rng.integers(0, n, n // 3)  # devices copied onto others: exact ties
+    for a in (linear, server, c, w):
+        a[: n // 3] = a[repeat]
+    menus = [[(float(linear[i, 0]), -1, 0.0, 0.0), (float(linear[i, 1]), int(server[i]), float(c[i]), float(w[i]))]
+             for i in range(n)]
+    return OptionTable.from_menus(menus, A=magnitude(s), B=magnitude(s))
+
+
+@settings(max_examples=60, deadline=None)
+@given(table=two_option_tables())
+def test_greedy_is_the_plain_full_scan(table):
+    np.testing.assert_array_equal(solve_options(table, "greedy").choice, plain_greedy(table))
+
+
+@pytest.mark.parametrize("order", [[0, 1, 2], [0, 2, 1]])
+def test_greedy_bounds_use_the_rounded_products(order):
+    # A*c of device 1 underflows to 0: its score does not fall as its server's load falls. A block bound built
+    # from c_min * (A U) instead of the stored products would fall below it and skip device 1.
+    menus = [[(0.0, -1, 0.0, 0.0), (0.0, 0, 1e100, 0.0)],
+             [(0.0, -1, 0.0, 0.0), (1e-230, 0, 1e-24, 0.0)],
+             [(0.0, -1, 0.0, 0.0), (-1e-240, 1, 0.0, 0.0)]]
+    table = OptionTable.from_menus([menus[i] for i in order], A=[1e-300, 0.0], B=[0.0, 0.0])
+    np.testing.assert_array_equal(solve_options(table, "greedy").choice, plain_greedy(table))
+
+
 # ---------------------------------------------------------------------------------------------- validation
 
 def good_table(**changes):

@@ -20,6 +20,8 @@ def float_array(name: str, value: Any) -> np.ndarray:
     if arr.dtype == object:
         try:
             arr = arr.astype(np.float64)
+        except OverflowError:  # a Python int beyond float64
+            raise ValueError(f"{name} holds an integer too large for a float64; {name} must be finite") from None
         except (TypeError, ValueError):
             raise ValueError(f"{name} must be numeric; got an array of {type(value).__name__}") from None
     if arr.dtype.kind == "b" or arr.dtype.kind not in "iuf":
@@ -89,7 +91,10 @@ def positive_scalar(name: str, value: Any, *, unit: str = "", allow_zero: bool =
     """A validated finite scalar (> 0, or >= 0 with ``allow_zero``)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise ValueError(f"{name} must be a real number; got {type(value).__name__}")
-    arr = np.asarray(float(value))
+    try:
+        arr = np.asarray(float(value))
+    except OverflowError:  # a Python int beyond float64
+        raise ValueError(f"{name} is an integer too large for a float64; {name} must be finite") from None
     _check_values(name, arr, allow_zero=allow_zero, unit=unit, integral=False)
     return float(arr)
 

@@ -1,7 +1,9 @@
 """The result of a solve: who runs where, with which resources, at what delay, energy and cost."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -16,10 +18,6 @@ def relative_gap(cost: float, lower_bound: float) -> float:
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
-    """A read-only array of the values of ``a``: ``a`` itself if it already is one that owns its data (no
-    writable view of it can exist; the solvers hand over their fresh outputs so), else a read-only copy."""
-    if isinstance(a, np.ndarray) and not a.flags.writeable and a.flags.owndata:
-        return a
     a = np.array(a, copy=True)
     a.setflags(write=False)
     return a
@@ -81,6 +79,19 @@ class Schedule:
             if getattr(self, name) is not None:
                 object.__setattr__(self, name, _frozen(getattr(self, name)))
         object.__setattr__(self, "cost", float(self.cost))
+
+    @classmethod
+    def _adopt(cls, **fields: Any) -> "Schedule":
+        """A schedule that keeps the given arrays without copying them, made read-only: only for fresh arrays
+        that nothing else refers to (the solver's outputs), so that a city's schedule costs no second copy."""
+        for value in fields.values():
+            if isinstance(value, np.ndarray):
+                value.setflags(write=False)
+        schedule = object.__new__(cls)
+        for f in dataclasses.fields(cls):
+            object.__setattr__(schedule, f.name, fields.get(f.name, f.default))
+        object.__setattr__(schedule, "cost", float(schedule.cost))
+        return schedule
 
     @property
     def gap(self) -> float:

@@ -70,11 +70,12 @@ std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
         return f1 - t.linear[t.option(n, 0)];
     };
 
-    // The argmax need not rescan every device. With P = A U and Q = B V of a server, a score is
-    // a_n + P c_n + Q w_n, and P and Q only fall. Devices are cut into blocks sorted by (server, c, w).
-    // A block scanned when its server's prices were (P_r, Q_r) had best score s_r; as long as it loses no
-    // device, no score in it can now exceed  s_r - c_min (P_r - P) - w_min (Q_r - Q), with c_min and w_min
-    // the block's smallest c and w: a tight bound, since the block's devices have similar c and w. Each
+    // The argmax need not rescan every device. A score is a_n + (A c)_n U + (B w)_n V with the products
+    // as stored (rounded), and a server's U and V only fall. Devices are cut into blocks sorted by
+    // (server, c, w). A block scanned when its server's loads were (U_r, V_r) had best score s_r; as long as
+    // it loses no device, no score in it can now exceed  s_r - Ac_min (U_r - U) - Bw_min (V_r - V), with
+    // Ac_min and Bw_min the block's smallest stored products: a tight bound, since the block's devices have
+    // similar c and w. Each
     // iteration scans the blocks whose bound can beat the best score found. Ranking is
     // (score, lower index first), the tie rule of a full scan, and the scores are computed exactly as a
     // full scan would, so the sequence of choices is the paper's.
@@ -106,16 +107,16 @@ std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
     std::vector<double> l0(N), l1(N), Ac(N), Bw(N);
     std::vector<std::size_t> block_of(N), pos_of(N);
     // Per block (arrays, so that the bound of every block is one short loop): its devices still offloaded
-    // at positions begin .. end - 1, its server, smallest c and w, largest |linear|; and from its last scan,
-    // the best (score, device) and K = best - c_min P_r - w_min Q_r + slack, so that its bound is
-    // K + c_min P + w_min Q (K_next likewise from the second best). The slack, 1e-12 of the magnitudes at
+    // at positions begin .. end - 1, its server, smallest Ac and Bw, largest |linear|; and from its last
+    // scan, the best (score, device) and K = best - Ac_min U_r - Bw_min V_r + slack, so that its bound is
+    // K + Ac_min U + Bw_min V (K_next likewise from the second best). The slack, 1e-12 of the magnitudes at
     // the scan (which only fall), covers the rounding of the bound against the exact scores.
     std::vector<std::size_t> b_begin, b_end, b_server;
-    std::vector<double> b_c, b_w, b_mag, b_K, b_K_next;
+    std::vector<double> b_Ac, b_Bw, b_mag, b_K, b_K_next;
     std::vector<Entry> b_best;
     for (std::size_t b = 0; b < N;) {
         const std::size_t j = server(order[b]);
-        double c_min = kInf, w_min = kInf, mag = 0.0;
+        double Ac_min = kInf, Bw_min = kInf, mag = 0.0;
         std::size_t e = b;
         for (; e < N && e - b < bs && server(order[e]) == j; ++e) {
             const std::size_t n = order[e], o1 = edge(n);
@@ -125,15 +126,15 @@ std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
             Bw[e] = t.B[j] * t.w[o1];
             block_of[n] = b_begin.size();
             pos_of[n] = e;
-            c_min = std::min(c_min, t.c[o1]);
-            w_min = std::min(w_min, t.w[o1]);
+            Ac_min = std::min(Ac_min, Ac[e]);
+            Bw_min = std::min(Bw_min, Bw[e]);
             mag = std::max(mag, std::abs(l1[e]) + std::abs(l0[e]));
         }
         b_begin.push_back(b);
         b_end.push_back(e);
         b_server.push_back(j);
-        b_c.push_back(c_min);
-        b_w.push_back(w_min);
+        b_Ac.push_back(Ac_min);
+        b_Bw.push_back(Bw_min);
         b_mag.push_back(mag);
         b = e;
     }
@@ -141,18 +142,14 @@ std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
     b_K.assign(n_blocks, 0.0);
     b_K_next.assign(n_blocks, 0.0);
     b_best.assign(n_blocks, {-kInf, N});
-    std::vector<double> P(t.n_servers()), Q(t.n_servers());  // the servers' present prices A U and B V
-    auto prices = [&]() {
-        for (std::size_t j = 0; j < t.n_servers(); ++j) P[j] = t.A[j] * l.U[j], Q[j] = t.B[j] * l.V[j];
-    };
     double f1 = 0.0;
     std::vector<double> s(bs);  // one block's scores
-    // A bound K + c_min P + w_min Q from a score s scanned at the present prices; -inf without a score. The
+    // A bound K + Ac_min U + Bw_min V from a score scanned at the present loads; -inf without a score. The
     // slack has an absolute floor for subnormal magnitudes; a bound lost to overflow (NaN) is +inf, so the
     // block is always rescanned rather than never.
     auto bound_from = [&](std::size_t k, double score) {
         const std::size_t j = b_server[k];
-        const double shared = b_c[k] * P[j] + b_w[k] * Q[j];
+        const double shared = b_Ac[k] * l.U[j] + b_Bw[k] * l.V[j];
         const double K = score - shared + 1e-12 * (std::abs(score) + shared + b_mag[k]) +
                          64.0 * std::numeric_limits<double>::denorm_min();
         return score == -kInf ? -kInf : (K == K ? K : kInf);
@@ -184,7 +181,6 @@ std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
         pos_of[order[i]] = i;
         pos_of[order[e]] = e;
     };
-    prices();
     for (std::size_t k = 0; k < n_blocks; ++k) scan(k);
     std::vector<double> bound(n_blocks);
 
@@ -196,7 +192,7 @@ std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
         std::size_t top = 0;
         if (n_blocks > 1) {
             for (std::size_t b = 0; b < n_blocks; ++b) {
-                const double x = b_K[b] + b_c[b] * P[b_server[b]] + b_w[b] * Q[b_server[b]];
+                const double x = b_K[b] + b_Ac[b] * l.U[b_server[b]] + b_Bw[b] * l.V[b_server[b]];
                 bound[b] = x == x ? x : kInf;
             }
             top = n_blocks;
@@ -227,7 +223,6 @@ std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
         l.V[j] -= t.w[o1];
         ++moved;
         remove(k);
-        prices();
         b_K[block_of[k]] = b_K_next[block_of[k]];  // k's block lost its best: bounded by its next best
         b_best[block_of[k]].second = 0;             // which ranks first among equal bounds (a rescan decides)
     }

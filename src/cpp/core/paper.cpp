@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 namespace edgesched {
@@ -32,6 +33,12 @@ double at(Span<const double> x, std::size_t n) { return x.size == 1 ? x[0] : x[n
 
 bool positive_finite(double x) { return x > 0.0 && x <= std::numeric_limits<double>::max(); }
 
+std::string number(double x) {  // %g: readable for the huge and tiny values these messages are about
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", x);
+    return text;
+}
+
 // Names the first input of device n outside the model (the Python layer normally reports it first).
 [[noreturn]] void reject(const PaperDevices& d, std::size_t n) {
     const std::pair<const char*, Span<const double>> fields[] = {
@@ -39,8 +46,8 @@ bool positive_finite(double x) { return x > 0.0 && x <= std::numeric_limits<doub
         {"tx_power", d.tx_power}, {"f_local_max", d.f_local_max}, {"kappa", d.kappa}, {"rho", d.rho}};
     for (const auto& [name, x] : fields)
         if (!positive_finite(at(x, n)))
-            throw InvalidDevice(n, std::string(name) + " is " + std::to_string(at(x, n)) + "; it must be finite and > 0");
-    throw InvalidDevice(n, "frames is " + std::to_string(at(d.frames, n)) + "; it must be a whole number");
+            throw InvalidDevice(n, std::string(name) + " is " + number(at(x, n)) + "; it must be finite and > 0");
+    throw InvalidDevice(n, "frames is " + number(at(d.frames, n)) + "; it must be a whole number");
 }
 
 }  // namespace
@@ -92,12 +99,15 @@ void build_paper_table(const PaperDevices& d, const PaperSystem& s, CellDevices 
         t.server[2 * i + 1] = 0;
         t.c[2 * i + 1] = std::sqrt(cycles);
         t.w[2 * i + 1] = std::sqrt(bits / rate);
-        // Theorem 2 divides by the sums of c and w, decoding by f: they must neither overflow nor vanish.
+        // Theorem 2 divides by the sums of c and w, decoding by f: they must neither overflow nor vanish; the
+        // delays and energies must be finite (an energy can overflow where w_energy is 0 or tiny).
         if (!(std::isfinite(t.linear[2 * i]) && std::isfinite(t.linear[2 * i + 1]) && positive_finite(t.c[2 * i + 1]) &&
-              positive_finite(t.w[2 * i + 1]) && positive_finite(t.local_delay[i])))
-            throw InvalidDevice(n, "its costs overflow or vanish (local cost " + std::to_string(t.linear[2 * i]) +
-                                       ", edge cost " + std::to_string(t.linear[2 * i + 1]) +
-                                       "); check the units of its inputs");
+              positive_finite(t.w[2 * i + 1]) && positive_finite(t.local_delay[i]) &&
+              std::isfinite(t.local_energy[i]) && std::isfinite(t.edge_energy[i])))
+            throw InvalidDevice(n, "its costs overflow or vanish (local cost " + number(t.linear[2 * i]) +
+                                       ", edge cost " + number(t.linear[2 * i + 1]) + ", local energy " +
+                                       number(t.local_energy[i]) + " J, edge energy " + number(t.edge_energy[i]) +
+                                       " J); check the units of its inputs");
     }
     t.option_ptr[N] = static_cast<std::int64_t>(2 * N);
     t.A = {s.w_delay / s.f_edge_max};

@@ -627,9 +627,10 @@ private:
     double incumbent_ = kInf, pruned_min_ = kInf;
     std::uint64_t nodes_ = 0;
     bool stopped_ = false, too_deep_ = false;
-    // Deepest node searched: each level is a stack frame of visit(), so a dive through every device of a
-    // huge table stops here, well within a thread's stack (8 MB by default).
-    static constexpr std::size_t kMaxDepth = 1u << 14;
+    // Deepest node searched: each level is a stack frame of visit() (about 220-350 bytes, by -fstack-usage),
+    // so a dive through every device of a huge table stops here, at about 0.7 MB of stack: within the 2 MB
+    // that glibc gives a new thread when the stack limit is unlimited, and far within the usual 8 MB.
+    static constexpr std::size_t kMaxDepth = 2048;
 };
 
 }  // namespace
