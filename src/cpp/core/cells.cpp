@@ -34,6 +34,10 @@ CellPartition partition_cells(Span<const std::int64_t> cell, std::size_t n_devic
     return p;
 }
 
+namespace {
+constexpr std::size_t kKeptDevices = std::size_t{1} << 16;  // about 6 MB of table kept per thread at most
+}  // namespace
+
 void solve_paper_cells(const PaperDevices& d, Span<const double> f_edge_max, double w_delay, double w_energy,
                        const CellPartition& cells, const std::string& method, std::uint64_t seed,
                        const SearchLimits& limits, unsigned threads, const PaperSchedule& out,
@@ -48,8 +52,19 @@ void solve_paper_cells(const PaperDevices& d, Span<const double> f_edge_max, dou
     std::mutex error_mutex;
 
     auto work = [&]() {
-        PaperTable table;                  // storage reused from cell to cell
-        std::vector<std::int32_t> choice;  // the cell's choice, in cell order
+        // Storage reused from cell to cell, and from call to call in a thread that calls again (a simulation
+        // re-solving at every step): fresh pages cost as much as the table's arithmetic. What a cell of more
+        // than kKeptDevices needed is given back after the call.
+        static thread_local PaperTable table;
+        static thread_local std::vector<std::int32_t> choice;  // the cell's choice, in cell order
+        struct Release {
+            ~Release() {
+                if (choice.capacity() > kKeptDevices) {
+                    table = PaperTable{};
+                    choice = std::vector<std::int32_t>{};
+                }
+            }
+        } release;
         try {
             for (std::size_t k = next++; k < K; k = next++) {
                 const CellDevices idx = cells.devices(k);
