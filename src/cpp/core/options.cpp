@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <thread>
 
@@ -53,6 +54,49 @@ double total_cost(const OptionTable& t, Span<const std::int32_t> choice) {
     return compute_loads(t, choice).total(t);
 }
 
+namespace {
+
+// The devices of a two-option table ordered by their server, then by (c, w) of their option 1 to about six
+// digits (the leading 32 bits of each, whose bit patterns order like the values since c, w >= 0): a radix sort
+// (eight byte passes over a 64-bit key, then a counting pass by server; each pass is stable). Only how tight
+// the greedy's block bounds are depends on this order, not its choices.
+void order_by_server_c_w(const OptionTable& t, std::vector<std::size_t>& order) {
+    const std::size_t N = order.size();
+    auto lead = [](double x) {
+        std::uint64_t bits;
+        std::memcpy(&bits, &x, sizeof bits);
+        return bits >> 32;
+    };
+    std::vector<std::uint64_t> key(N), key_tmp(N);
+    std::vector<std::size_t> tmp(N);
+    for (std::size_t n = 0; n < N; ++n) {
+        const std::size_t o = t.option(n, 1);
+        key[n] = lead(t.c[o]) << 32 | lead(t.w[o]);
+        order[n] = n;
+    }
+    for (int shift = 0; shift < 64; shift += 8) {
+        std::size_t count[257] = {};
+        for (std::size_t i = 0; i < N; ++i) ++count[((key[i] >> shift) & 0xff) + 1];
+        if (std::find(count + 1, count + 257, N) != count + 257) continue;  // one digit for all: nothing moves
+        for (std::size_t d = 0; d < 256; ++d) count[d + 1] += count[d];
+        for (std::size_t i = 0; i < N; ++i) {
+            const std::size_t at = count[(key[i] >> shift) & 0xff]++;
+            key_tmp[at] = key[i];
+            tmp[at] = order[i];
+        }
+        key.swap(key_tmp);
+        order.swap(tmp);
+    }
+    std::vector<std::size_t> start(t.n_servers() + 1, 0);
+    auto server = [&](std::size_t n) { return static_cast<std::size_t>(t.server[t.option(n, 1)]); };
+    for (std::size_t n = 0; n < N; ++n) ++start[server(n) + 1];
+    for (std::size_t j = 0; j < t.n_servers(); ++j) start[j + 1] += start[j];
+    for (std::size_t i = 0; i < N; ++i) tmp[start[server(order[i])]++] = order[i];
+    order.swap(tmp);
+}
+
+}  // namespace
+
 std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
     const std::size_t N = t.n_devices();
     if (N == 0) return 0;
@@ -85,21 +129,7 @@ std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
     };
     std::vector<std::size_t> order(N);
     for (std::size_t n = 0; n < N; ++n) order[n] = n;
-    if (N > 256) {
-        struct Key {
-            std::size_t server;
-            double c, w;
-            std::size_t n;
-        };
-        std::vector<Key> keys(N);
-        for (std::size_t n = 0; n < N; ++n) keys[n] = {server(n), t.c[edge(n)], t.w[edge(n)], n};
-        std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
-            if (a.server != b.server) return a.server < b.server;
-            if (a.c != b.c) return a.c < b.c;
-            return a.w < b.w;
-        });
-        for (std::size_t i = 0; i < N; ++i) order[i] = keys[i].n;
-    }
+    if (N > 256) order_by_server_c_w(t, order);
     // Small tables are one block: a plain scan over the devices still offloaded.
     const std::size_t bs = N <= 256 ? N : static_cast<std::size_t>(2.0 * std::sqrt(double(N)));
     // Per position in `order`, the terms of the score laid out for the scan: a score is
