@@ -115,6 +115,20 @@ def test_heterogeneous_never_above_greedy(n, seed):
 
 
 @pytest.mark.usefixtures("scip")
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("n", [40, 150])
+def test_auto_proves_the_optimum_beyond_exhaustive(n, seed):
+    """Above 2**22 choices auto's proof is its own search (the reduced-cost enumeration): with gap_tol=0 it
+    proves the optimum that SCIP finds."""
+    kw = scenarios.heterogeneous(n, seed).solver_kwargs()
+    table = paper_table(**kw)
+    auto = solve_options(table, "auto", gap_tol=0.0)
+    assert auto.optimal
+    assert _close(auto.cost, solve_scip(table).cost)
+    assert auto.lower_bound <= auto.cost and auto.gap <= 1e-9
+
+
+@pytest.mark.usefixtures("scip")
 def test_trivial_table_needs_no_search():
     # every device has one useful option: one option, or a dominated second one
     table = OptionTable.from_menus(

@@ -52,6 +52,29 @@ def test_exhaustive_and_bnb_find_the_optimum(table):
         assert r.lower_bound <= best + REL * abs(best) + 1e-12
 
 
+@given(table=option_tables(max_devices=8), node_limit=st.sampled_from([1, 2, 3, 4, 6, 10, 30, 200, 10**5]))
+def test_bnb_is_honest_at_every_budget(table, node_limit):
+    """The search (the reduced-cost enumeration on half the budget, then branch-and-bound with the devices that
+    cannot pay fixed) may stop early, but what it returns is a choice of its cost, its bound is valid, and a
+    schedule it calls optimal is the optimum."""
+    best = brute_force(table)
+    r = solve_options(table, "bnb", node_limit=node_limit)
+    assert r.cost == pytest.approx(table.cost(r.choice), rel=1e-12, abs=1e-12)
+    assert r.cost >= best - REL * abs(best) - 1e-12
+    assert r.lower_bound <= best + REL * abs(best) + 1e-12
+    if r.optimal:
+        assert r.cost == pytest.approx(best, rel=REL, abs=1e-12)
+
+
+@given(kw=paper_instances(2, 9, alike=True))
+def test_bnb_proves_alike_devices(kw):
+    """Alike devices all have the same reduced cost (zero at the relaxation optimum, where every device is
+    fractional): the enumeration meets the most sets there, and still ends at the optimum."""
+    r = solve_options(paper_table(**kw), "bnb")
+    assert r.optimal
+    assert r.cost == pytest.approx(solve_offloading(**kw, method="exhaustive").cost, rel=REL)
+
+
 @given(table=option_tables(max_devices=9), method=st.sampled_from(["descent", "random", "local"]))
 def test_lower_bound_is_valid_for_every_method(table, method):
     best = brute_force(table)

@@ -156,7 +156,8 @@ double dual_value(const OptionTable& t, Span<const std::int32_t> fixed, const Du
 // Maximise g over (lambda_j, mu_j) with the other servers' multipliers held: nested bisection on the
 // supergradients  sum_n c_active(n) - lambda/(2A)  and  sum_n w_active(n) - mu/(2B).
 struct Step {
-    double tau, c, w;  // a device is on server j for lambda < tau; its c and w there
+    double tau, c, w;  // a device is on server j for lambda < tau (-inf: for no lambda >= 0); its c and w there
+    double slack0;     // rest_n - linear_o: its slack at mu = 0
 };
 
 void optimise_server(const OptionTable& t, Span<const std::int32_t> fixed, DualState& d, std::size_t j,
@@ -223,21 +224,44 @@ void optimise_server(const OptionTable& t, Span<const std::int32_t> fixed, DualS
     };
     // With at most one option per device on server j (the paper's table), device n is on j exactly when
     // lambda < tau_n = (rest_n - linear_o - mu w_o) / c_o, so the lambda-supergradient is a step function
-    // with one step per device: sorting the steps finds its zero exactly, in O(N log N).
+    // with one step per device: sorting the steps finds its zero exactly, in O(N log N). The steps are built
+    // and sorted at the first probe and keep their order from probe to probe: mu moves little between late
+    // probes, so they stay nearly sorted and an insertion sort restores the order in about one pass (the walk
+    // below does not depend on the order of equal taus).
+    double sw_fixed = 0.0;  // devices on j whatever lambda is (c_o == 0), at the last mu
+    bool steps_built = false;
     auto best_lambda_sorted = [&](double mu) -> Inner {
-        tau_steps.clear();
-        double sw_fixed = 0.0;  // devices on j whatever lambda is (c_o == 0)
-        for (std::size_t n = 0; n < N; ++n) {
-            if (on_j_ptr[n] == on_j_ptr[n + 1]) continue;
-            const std::size_t o = on_j[on_j_ptr[n]];
-            const double slack = rest[n] - t.linear[o] - mu * t.w[o];
-            if (t.c[o] > 0.0) {
-                if (slack > 0.0) tau_steps.push_back({slack / t.c[o], t.c[o], t.w[o]});
-            } else if (slack > 0.0) {
-                sw_fixed += t.w[o];
+        const bool first_probe = !steps_built;
+        if (first_probe) {
+            tau_steps.clear();
+            for (std::size_t n = 0; n < N; ++n) {
+                if (on_j_ptr[n] == on_j_ptr[n + 1]) continue;
+                const std::size_t o = on_j[on_j_ptr[n]];
+                tau_steps.push_back({0.0, t.c[o], t.w[o], rest[n] - t.linear[o]});
+            }
+            steps_built = true;
+        }
+        sw_fixed = 0.0;
+        for (Step& st : tau_steps) {
+            const double slack = st.slack0 - mu * st.w;
+            if (st.c > 0.0) {
+                st.tau = slack > 0.0 ? slack / st.c : -kInf;
+            } else {
+                st.tau = -kInf;
+                if (slack > 0.0) sw_fixed += st.w;
             }
         }
-        std::sort(tau_steps.begin(), tau_steps.end(), [](const Step& a, const Step& b) { return a.tau > b.tau; });
+        // Descending tau: insertion sort while the steps are nearly in order, else a full sort.
+        auto later = [](const Step& a, const Step& b) { return a.tau > b.tau; };
+        std::size_t shifts = first_probe ? std::numeric_limits<std::size_t>::max() : 0;
+        for (std::size_t i = 1; i < tau_steps.size() && shifts <= 4 * tau_steps.size(); ++i) {
+            const Step x = tau_steps[i];
+            std::size_t k = i;
+            for (; k > 0 && later(x, tau_steps[k - 1]); --k) tau_steps[k] = tau_steps[k - 1];
+            tau_steps[k] = x;
+            shifts += i - k;
+        }
+        if (shifts > 4 * tau_steps.size()) std::sort(tau_steps.begin(), tau_steps.end(), later);
         // Walk down from lambda = +inf: on (tau_{k+1}, tau_k) the first k steps are active.
         double sc = 0.0, lam = 0.0;
         for (std::size_t k = 0; k <= tau_steps.size(); ++k) {
@@ -518,21 +542,193 @@ void dual_rounding(const OptionTable& t, const DualState& dual, Span<const std::
 
 namespace {
 
+// A search's time budget.
+struct Deadline {
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+    double seconds;
+    bool passed() const {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > seconds;
+    }
+};
+
+// Exact search around the relaxation, from the identity behind the dual bound (DESIGN.md §1-2): for any
+// multipliers (lambda_j, mu_j) and every choice x, completing the squares A U^2 = lambda U - lambda^2 / (4A)
+// + A (U - lambda / (2A))^2 gives
+//
+//   total(x) = g(lambda, mu) + sum_n rc_n(x_n) + sum_j [ A_j (U_j - lambda_j / (2 A_j))^2
+//                                                       + B_j (V_j - mu_j / (2 B_j))^2 ],
+//
+// with rc_n(o) = priced(o) - min_o' priced(o') >= 0 the reduced cost of device n's option o. Every term after
+// g is >= 0, so a choice that beats the incumbent by more than tol differs from the rounding at the
+// multipliers only in options whose reduced costs sum to less than incumbent - tol - g. Those sets are few
+// near the dual maximum (a device whose reduced cost alone exceeds the gap is fixed: reduced-cost fixing), and
+// each is one O(1) change of the previous, so they are enumerated: options sorted by reduced cost, a set
+// extended by the next option that fits, depth first with an explicit stack. The incumbent only falls, so the
+// sets pruned stay pruned. Finishing proves that nothing cheaper than incumbent - tol exists.
+class ReducedCostSearch {
+public:
+    // Multipliers `dual` with dual value `bound`; `incumbent` the cost of the best choice known. Options whose
+    // reduced cost alone reaches incumbent - tol - g are left out from the start (reduced-cost fixing).
+    ReducedCostSearch(const OptionTable& t, const DualState& dual, double bound, double incumbent, double rel_tol)
+        : t_(t), g_(bound), rel_tol_(rel_tol), base_(t.n_devices()), choice_(t.n_devices()),
+          free_(t.n_devices(), 0) {
+        dual_rounding(t, dual, {}, Span<std::int32_t>(base_.data(), base_.size()));
+        const double fit = incumbent - rel_tol * std::abs(incumbent) - g_;
+        for (std::size_t n = 0; n < t.n_devices(); ++n) {
+            const double best = priced(t, dual, t.option(n, base_[n]));
+            for (std::int32_t k = 0; k < static_cast<std::int32_t>(t.n_options(n)); ++k) {
+                if (k == base_[n]) continue;
+                const double rc = priced(t, dual, t.option(n, k)) - best;
+                if (rc < fit) {
+                    items_.push_back({rc, n, k});
+                    free_[n] = 1;
+                } else {
+                    fixing_bound_ = std::min(fixing_bound_, g_ + rc);
+                }
+            }
+        }
+        std::stable_sort(items_.begin(), items_.end(), [](const Item& a, const Item& b) { return a.rc < b.rc; });
+    }
+
+    // Device n's option at the multipliers (the rounding), and whether any other option of it can still pay.
+    std::int32_t base(std::size_t n) const { return base_[n]; }
+    bool free(std::size_t n) const { return free_[n] != 0; }
+    // No choice with an option left out costs less than this.
+    double fixing_bound() const { return fixing_bound_; }
+
+    // Improves `best` (of cost `incumbent`) in place, visiting at most `node_limit` sets (`nodes` counts
+    // them); `pruned_min` receives the smallest bound g + sum rc of a set left out. Returns whether the search
+    // finished: then no choice costs less than min(incumbent, pruned_min).
+    bool run(Span<std::int32_t> best, double& incumbent, std::uint64_t node_limit, std::uint64_t& nodes,
+             double& pruned_min, const Deadline& deadline) {
+        const std::size_t N = t_.n_devices();
+        pruned_min = std::min(pruned_min, fixing_bound_);
+        std::copy(base_.begin(), base_.end(), choice_.begin());
+        Loads l = compute_loads(t_, Span<const std::int32_t>(choice_.data(), N));
+        double quad = l.total(t_) - l.linear;
+        auto server_term = [&](std::size_t j) { return t_.A[j] * l.U[j] * l.U[j] + t_.B[j] * l.V[j] * l.V[j]; };
+        auto offer = [&]() {
+            if (l.linear + quad < incumbent) {  // confirmed from scratch, as the running sums round
+                const double exact = total_cost(t_, Span<const std::int32_t>(choice_.data(), N));
+                if (exact < incumbent) {
+                    incumbent = exact;
+                    std::copy(choice_.begin(), choice_.end(), best.begin());
+                }
+            }
+        };
+        offer();
+        // The taken items, each with the sums it changed as they were before (undone exactly).
+        struct Taken {
+            std::size_t item;
+            double sum, linear, quad, u[2], v[2];
+        };
+        std::vector<Taken> stack;
+        std::vector<char> moved(N, 0);
+        double sum = 0.0;  // reduced costs of the taken items
+        std::size_t next = 0;
+        // The servers an item's move touches: those of its base option and of its option, each once.
+        auto servers = [&](const Item& it, std::int32_t (&sv)[2]) {
+            sv[0] = t_.server[t_.option(it.n, base_[it.n])];
+            sv[1] = t_.server[t_.option(it.n, it.k)];
+            if (sv[1] == sv[0]) sv[1] = -1;
+        };
+        for (;;) {
+            // The first item from `next` on whose device is at its base option: if it does not fit, no later
+            // one does (they cost more), and the set cannot grow.
+            while (next < items_.size() && moved[items_[next].n]) ++next;
+            if (next < items_.size()) {
+                const Item& it = items_[next];
+                if (sum + it.rc < incumbent - rel_tol_ * std::abs(incumbent) - g_) {
+                    if (nodes >= node_limit || ((nodes & 4095u) == 0 && deadline.passed())) return false;
+                    ++nodes;
+                    std::int32_t sv[2];
+                    servers(it, sv);
+                    Taken tk{next, sum, l.linear, quad, {0.0, 0.0}, {0.0, 0.0}};
+                    for (int i = 0; i < 2; ++i) {
+                        if (sv[i] < 0) continue;
+                        const auto j = static_cast<std::size_t>(sv[i]);
+                        tk.u[i] = l.U[j];
+                        tk.v[i] = l.V[j];
+                        quad -= server_term(j);
+                    }
+                    apply_move(t_, l, t_.option(it.n, base_[it.n]), t_.option(it.n, it.k));
+                    for (int i = 0; i < 2; ++i)
+                        if (sv[i] >= 0) quad += server_term(static_cast<std::size_t>(sv[i]));
+                    choice_[it.n] = it.k;
+                    moved[it.n] = 1;
+                    sum += it.rc;
+                    stack.push_back(tk);
+                    offer();
+                    ++next;
+                    continue;
+                }
+                pruned_min = std::min(pruned_min, g_ + sum + it.rc);
+            }
+            if (stack.empty()) return true;
+            const Taken tk = stack.back();
+            stack.pop_back();
+            const Item& it = items_[tk.item];
+            std::int32_t sv[2];
+            servers(it, sv);
+            for (int i = 0; i < 2; ++i) {
+                if (sv[i] < 0) continue;
+                l.U[static_cast<std::size_t>(sv[i])] = tk.u[i];
+                l.V[static_cast<std::size_t>(sv[i])] = tk.v[i];
+            }
+            l.linear = tk.linear;
+            quad = tk.quad;
+            sum = tk.sum;
+            choice_[it.n] = base_[it.n];
+            moved[it.n] = 0;
+            next = tk.item + 1;
+        }
+    }
+
+private:
+    struct Item {
+        double rc;  // reduced cost of option k of device n
+        std::size_t n;
+        std::int32_t k;
+    };
+    const OptionTable& t_;
+    double g_, rel_tol_, fixing_bound_ = kInf;
+    std::vector<std::int32_t> base_, choice_;
+    std::vector<char> free_;
+    std::vector<Item> items_;
+};
+
 class BranchAndBound {
 public:
     BranchAndBound(const OptionTable& t, Span<std::int32_t> best, const SearchLimits& lim)
         : t_(t), best_(best), lim_(lim), fixed_(t.n_devices(), -1), trial_(t.n_devices()),
-          start_(std::chrono::steady_clock::now()) {
+          deadline_{std::chrono::steady_clock::now(), lim.time_limit_s} {
         incumbent_ = total_cost(t, Span<const std::int32_t>(best));
     }
 
     SearchResult run(const DualState& root, double root_bound) {
         const std::size_t N = t_.n_devices();
+        SearchResult r;
+        // First the reduced-cost search at the root multipliers, on half the node budget: near the dual
+        // maximum it usually finishes within a few sets, each O(1).
+        ReducedCostSearch rcs(t_, root, root_bound, incumbent_, lim_.rel_tol);
+        double rc_pruned = kInf;
+        if (rcs.run(best_, incumbent_, lim_.node_limit / 2, nodes_, rc_pruned, deadline_)) {
+            r.cost = incumbent_;
+            r.nodes = nodes_;
+            r.proven = true;
+            r.lower_bound = std::max(std::min(root_bound, incumbent_), std::min(incumbent_, rc_pruned));
+            return r;
+        }
+        // Otherwise depth first on the dual bound, every device whose other options cannot pay fixed at the
+        // rounding (no choice moving one of them beats the first incumbent by more than the tolerance).
+        pruned_min_ = rcs.fixing_bound();
+        for (std::size_t n = 0; n < N; ++n)
+            if (!rcs.free(n)) fixed_[n] = rcs.base(n);
         // Branch first on the devices whose two best options are closest in linearised price: those
         // the bound is least sure about.
         std::vector<double> regret(N, kInf);
         for (std::size_t n = 0; n < N; ++n) {
-            if (t_.n_options(n) < 2) continue;
+            if (fixed_[n] >= 0) continue;
             double b1 = kInf, b2 = kInf;
             for (std::size_t o = t_.option(n, 0); o < t_.option(n, 0) + t_.n_options(n); ++o) {
                 const double v = priced(t_, root, o);
@@ -548,11 +744,7 @@ public:
         }
         std::stable_sort(order_.begin(), order_.end(),
                          [&](std::size_t a, std::size_t b) { return regret[a] < regret[b]; });
-        for (std::size_t n = 0; n < N; ++n)
-            if (t_.n_options(n) == 1) fixed_[n] = 0;
-        pruned_min_ = kInf;
         visit(0, root);
-        SearchResult r;
         r.cost = incumbent_;
         r.nodes = nodes_;
         r.proven = !stopped_ && !too_deep_;
@@ -567,10 +759,7 @@ private:
     bool out_of_budget() {
         if (stopped_) return true;
         if (nodes_ >= lim_.node_limit) stopped_ = true;
-        if ((nodes_ & 63u) == 0) {
-            const std::chrono::duration<double> el = std::chrono::steady_clock::now() - start_;
-            if (el.count() > lim_.time_limit_s) stopped_ = true;
-        }
+        if ((nodes_ & 63u) == 0 && deadline_.passed()) stopped_ = true;
         return stopped_;
     }
 
@@ -623,7 +812,7 @@ private:
     SearchLimits lim_;
     std::vector<std::int32_t> fixed_, trial_;
     std::vector<std::size_t> order_;
-    std::chrono::steady_clock::time_point start_;
+    Deadline deadline_;
     double incumbent_ = kInf, pruned_min_ = kInf;
     std::uint64_t nodes_ = 0;
     bool stopped_ = false, too_deep_ = false;
@@ -673,7 +862,7 @@ SearchResult solve_auto(const OptionTable& t, Span<std::int32_t> choice, const S
         dual_rounding(t, dual, {}, cs);
     }
     dual = tangent_point(t, compute_loads(t, Span<const std::int32_t>(cs)));
-    const double root_bound = dual_bound(t, {}, dual, 4, kBisectionSteps);
+    const double root_bound = dual_bound(t, {}, dual, 4, kBisectionSteps, true);
 
     dual_rounding(t, dual, {}, choice);
     descent(t, choice, max_moves);
