@@ -8,6 +8,9 @@
 #include <cstring>
 #include <limits>
 #include <thread>
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#endif
 
 namespace edgesched {
 
@@ -24,6 +27,111 @@ double block_scores(const double* l0, const double* l1, const double* Ac, const 
                     std::size_t n, double* s) {
     for (std::size_t i = 0; i < n; ++i) s[i] = (l1[i] + Ac[i] * U + Bw[i] * V) - l0[i];
     return largest(s, n);
+}
+
+constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
+
+// Over positions i < n, the device dev[i] (indices as doubles: exact below 2^53) of the largest score
+// ((l1 + Ac U) + Bw V) - l0, ties to the lowest device; kNone if no score counts (NaN never does). The
+// same operations as block_scores, in one pass, nothing stored.
+std::size_t best_score_scalar(const double* l0, const double* l1, const double* Ac, const double* Bw,
+                              const double* dev, double U, double V, std::size_t n) {
+    double top = -kInf, top_dev = kInf;
+    for (std::size_t i = 0; i < n; ++i) {
+        const double s = (l1[i] + Ac[i] * U + Bw[i] * V) - l0[i];
+        if (s > top || (s == top && dev[i] < top_dev)) top = s, top_dev = dev[i];
+    }
+    return top_dev < kInf ? static_cast<std::size_t>(top_dev) : kNone;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define EDGESCHED_AVX2_SCAN 1
+// best_score_scalar over 4 lanes (AVX2, picked at run time where the CPU has it): per lane the best score and
+// its device, then the lanes' winners by the same rule. Multiplications and additions as in the scalar
+// loop, no fused multiply-add: the same scores.
+__attribute__((target("avx2"))) std::size_t best_score_avx2(const double* l0, const double* l1, const double* Ac,
+                                                            const double* Bw, const double* dev, double U, double V,
+                                                            std::size_t n) {
+    const __m256d u = _mm256_set1_pd(U), v = _mm256_set1_pd(V);
+    __m256d top = _mm256_set1_pd(-kInf), top_dev = _mm256_set1_pd(kInf);
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const __m256d s = _mm256_sub_pd(
+            _mm256_add_pd(_mm256_add_pd(_mm256_loadu_pd(l1 + i), _mm256_mul_pd(_mm256_loadu_pd(Ac + i), u)),
+                          _mm256_mul_pd(_mm256_loadu_pd(Bw + i), v)),
+            _mm256_loadu_pd(l0 + i));
+        const __m256d d = _mm256_loadu_pd(dev + i);
+        const __m256d take = _mm256_or_pd(
+            _mm256_cmp_pd(s, top, _CMP_GT_OQ),
+            _mm256_and_pd(_mm256_cmp_pd(s, top, _CMP_EQ_OQ), _mm256_cmp_pd(d, top_dev, _CMP_LT_OQ)));
+        top = _mm256_blendv_pd(top, s, take);
+        top_dev = _mm256_blendv_pd(top_dev, d, take);
+    }
+    alignas(32) double lane[4], lane_dev[4];
+    _mm256_store_pd(lane, top);
+    _mm256_store_pd(lane_dev, top_dev);
+    double best = -kInf, best_dev = kInf;
+    for (int q = 0; q < 4; ++q)
+        if (lane[q] > best || (lane[q] == best && lane_dev[q] < best_dev)) best = lane[q], best_dev = lane_dev[q];
+    for (; i < n; ++i) {
+        const double s = (l1[i] + Ac[i] * U + Bw[i] * V) - l0[i];
+        if (s > best || (s == best && dev[i] < best_dev)) best = s, best_dev = dev[i];
+    }
+    return best_dev < kInf ? static_cast<std::size_t>(best_dev) : kNone;
+}
+#endif
+
+std::size_t best_score(const double* l0, const double* l1, const double* Ac, const double* Bw, const double* dev,
+                       double U, double V, std::size_t n) {
+#ifdef EDGESCHED_AVX2_SCAN
+    static const bool avx2 = __builtin_cpu_supports("avx2");
+    if (avx2) return best_score_avx2(l0, l1, Ac, Bw, dev, U, V, n);
+#endif
+    return best_score_scalar(l0, l1, Ac, Bw, dev, U, V, n);
+}
+
+// Most devices of a table that paper_greedy_one_block handles (its arrays live on the stack).
+constexpr std::size_t kOneBlock = 256;
+
+// The paper's greedy where every device's edge option is on one server and the table is small (N <=
+// kOneBlock): every iteration scans the devices still offloaded, kept packed (a moved device's place takes
+// the last one's), in one fused pass. The same scores, ties and stopping rule as paper_greedy.
+std::size_t paper_greedy_one_block(const OptionTable& t, std::size_t j, Span<std::int32_t> choice) {
+    const std::size_t N = t.n_devices();
+    double l0[kOneBlock], l1[kOneBlock], Ac[kOneBlock], Bw[kOneBlock], dev[kOneBlock];
+    std::size_t pos[kOneBlock];  // device n's position
+    double U = 0.0, V = 0.0;  // in device order, as compute_loads sums them
+    for (std::size_t n = 0; n < N; ++n) {
+        const std::size_t o1 = t.option(n, 1);
+        choice[n] = 1;
+        l0[n] = t.linear[t.option(n, 0)];
+        l1[n] = t.linear[o1];
+        Ac[n] = t.A[j] * t.c[o1];
+        Bw[n] = t.B[j] * t.w[o1];
+        dev[n] = static_cast<double>(n);
+        pos[n] = n;
+        U += t.c[o1];
+        V += t.w[o1];
+    }
+    std::size_t n_on = N, moved = 0;
+    while (n_on > 0) {
+        const std::size_t k = best_score(l0, l1, Ac, Bw, dev, U, V, n_on);
+        if (k == kNone) break;
+        const std::size_t o1 = t.option(k, 1);
+        // As in paper_greedy: F_{1,k}, then the change of the total if k moves to local.
+        const double f1 = t.linear[o1] + t.A[j] * t.c[o1] * U + t.B[j] * t.w[o1] * V;
+        const double delta = t.linear[t.option(k, 0)] - f1 - t.A[j] * t.c[o1] * (U - t.c[o1]) -
+                             t.B[j] * t.w[o1] * (V - t.w[o1]);
+        if (!(delta < 0.0)) break;
+        choice[k] = 0;
+        U -= t.c[o1];
+        V -= t.w[o1];
+        ++moved;
+        const std::size_t i = pos[k], last = static_cast<std::size_t>(dev[--n_on]);
+        l0[i] = l0[n_on], l1[i] = l1[n_on], Ac[i] = Ac[n_on], Bw[i] = Bw[n_on], dev[i] = dev[n_on];
+        pos[last] = i;
+    }
+    return moved;
 }
 
 }  // namespace
@@ -100,6 +208,12 @@ void order_by_server_c_w(const OptionTable& t, std::vector<std::size_t>& order) 
 std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
     const std::size_t N = t.n_devices();
     if (N == 0) return 0;
+    if (N <= kOneBlock) {
+        const std::int32_t j = t.server[t.option(0, 1)];
+        bool one_server = true;
+        for (std::size_t n = 1; n < N; ++n) one_server = one_server && t.server[t.option(n, 1)] == j;
+        if (one_server) return paper_greedy_one_block(t, static_cast<std::size_t>(j), choice);
+    }
     // Sec. IV-C: start with every device offloaded (N_1 = all devices).
     for (std::size_t n = 0; n < N; ++n) choice[n] = 1;
     Loads l = compute_loads(t, Span<const std::int32_t>(choice));

@@ -58,6 +58,7 @@ struct PaperTable {
     std::vector<double> linear, c, w, A, B;
     std::vector<std::int32_t> server;
     std::vector<double> f_local, local_delay, local_energy, edge_energy;  // eqs. (13), (1), (3), (5)
+    std::vector<double> gathered;  // inputs copied into contiguous arrays where they are not already
     OptionTable view() const;
 };
 // Table of the devices idx[0], idx[1], ... (a cell), written into `t` (whose storage is reused). Throws
