@@ -46,32 +46,45 @@ std::size_t best_score_scalar(const double* l0, const double* l1, const double* 
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define EDGESCHED_AVX2_SCAN 1
-// best_score_scalar over 4 lanes (AVX2, picked at run time where the CPU has it): per lane the best score and
-// its device, then the lanes' winners by the same rule. Multiplications and additions as in the scalar
-// loop, no fused multiply-add: the same scores.
+// One step of best_score_avx2: the scores of devices i .. i+3 against one set of lanes.
+__attribute__((target("avx2"))) inline void best_score_step(const double* l0, const double* l1, const double* Ac,
+                                                            const double* Bw, const double* dev, __m256d u,
+                                                            __m256d v, std::size_t i, __m256d& top,
+                                                            __m256d& top_dev) {
+    const __m256d s = _mm256_sub_pd(
+        _mm256_add_pd(_mm256_add_pd(_mm256_loadu_pd(l1 + i), _mm256_mul_pd(_mm256_loadu_pd(Ac + i), u)),
+                      _mm256_mul_pd(_mm256_loadu_pd(Bw + i), v)),
+        _mm256_loadu_pd(l0 + i));
+    const __m256d d = _mm256_loadu_pd(dev + i);
+    const __m256d take = _mm256_or_pd(
+        _mm256_cmp_pd(s, top, _CMP_GT_OQ),
+        _mm256_and_pd(_mm256_cmp_pd(s, top, _CMP_EQ_OQ), _mm256_cmp_pd(d, top_dev, _CMP_LT_OQ)));
+    top = _mm256_blendv_pd(top, s, take);
+    top_dev = _mm256_blendv_pd(top_dev, d, take);
+}
+
+// best_score_scalar over 2 x 4 lanes (AVX2, picked at run time where the CPU has it): per lane the best score
+// and its device (two sets of lanes, so that consecutive steps do not wait on each other), then the lanes'
+// winners by the same rule. Multiplications and additions as in the scalar loop, no fused multiply-add: the
+// same scores.
 __attribute__((target("avx2"))) std::size_t best_score_avx2(const double* l0, const double* l1, const double* Ac,
                                                             const double* Bw, const double* dev, double U, double V,
                                                             std::size_t n) {
     const __m256d u = _mm256_set1_pd(U), v = _mm256_set1_pd(V);
-    __m256d top = _mm256_set1_pd(-kInf), top_dev = _mm256_set1_pd(kInf);
+    __m256d top0 = _mm256_set1_pd(-kInf), top1 = top0, dev0 = _mm256_set1_pd(kInf), dev1 = dev0;
     std::size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        const __m256d s = _mm256_sub_pd(
-            _mm256_add_pd(_mm256_add_pd(_mm256_loadu_pd(l1 + i), _mm256_mul_pd(_mm256_loadu_pd(Ac + i), u)),
-                          _mm256_mul_pd(_mm256_loadu_pd(Bw + i), v)),
-            _mm256_loadu_pd(l0 + i));
-        const __m256d d = _mm256_loadu_pd(dev + i);
-        const __m256d take = _mm256_or_pd(
-            _mm256_cmp_pd(s, top, _CMP_GT_OQ),
-            _mm256_and_pd(_mm256_cmp_pd(s, top, _CMP_EQ_OQ), _mm256_cmp_pd(d, top_dev, _CMP_LT_OQ)));
-        top = _mm256_blendv_pd(top, s, take);
-        top_dev = _mm256_blendv_pd(top_dev, d, take);
+    for (; i + 8 <= n; i += 8) {
+        best_score_step(l0, l1, Ac, Bw, dev, u, v, i, top0, dev0);
+        best_score_step(l0, l1, Ac, Bw, dev, u, v, i + 4, top1, dev1);
     }
-    alignas(32) double lane[4], lane_dev[4];
-    _mm256_store_pd(lane, top);
-    _mm256_store_pd(lane_dev, top_dev);
+    if (i + 4 <= n) best_score_step(l0, l1, Ac, Bw, dev, u, v, i, top0, dev0), i += 4;
+    alignas(32) double lane[8], lane_dev[8];
+    _mm256_store_pd(lane, top0);
+    _mm256_store_pd(lane + 4, top1);
+    _mm256_store_pd(lane_dev, dev0);
+    _mm256_store_pd(lane_dev + 4, dev1);
     double best = -kInf, best_dev = kInf;
-    for (int q = 0; q < 4; ++q)
+    for (int q = 0; q < 8; ++q)
         if (lane[q] > best || (lane[q] == best && lane_dev[q] < best_dev)) best = lane[q], best_dev = lane_dev[q];
     for (; i < n; ++i) {
         const double s = (l1[i] + Ac[i] * U + Bw[i] * V) - l0[i];

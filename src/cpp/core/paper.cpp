@@ -151,15 +151,18 @@ void build_paper_table(const PaperDevices& d, const PaperSystem& s, CellDevices 
     const Span<const double> fields[8] = {d.macs, d.frames, d.frame_bits, d.rate,
                                           d.tx_power, d.f_local_max, d.kappa, d.rho};
     const double* in[8];
-    t.gathered.resize(8 * N);
-    for (int f = 0; f < 8; ++f) {
-        if (fields[f].size != 1 && !idx.order) {
+    auto in_place = [&](int f) { return fields[f].size != 1 && !idx.order; };
+    std::size_t n_gathered = 0;
+    for (int f = 0; f < 8; ++f) n_gathered += in_place(f) ? 0 : 1;
+    t.gathered.resize(n_gathered * N);
+    for (int f = 0, g = 0; f < 8; ++f) {
+        if (in_place(f)) {
             in[f] = fields[f].data + idx.first;
             continue;
         }
-        double* g = t.gathered.data() + static_cast<std::size_t>(f) * N;
-        for (std::size_t i = 0; i < N; ++i) g[i] = at(fields[f], idx[i]);
-        in[f] = g;
+        double* to = t.gathered.data() + static_cast<std::size_t>(g++) * N;
+        for (std::size_t i = 0; i < N; ++i) to[i] = at(fields[f], idx[i]);
+        in[f] = to;
     }
     auto first_bad = [&](auto bad) {
         for (std::size_t i = 0; i < N; ++i)

@@ -861,13 +861,14 @@ SearchResult solve_auto(const OptionTable& t, Span<std::int32_t> choice, const S
         dual.mu.assign(t.n_servers(), 0.0);
         dual_rounding(t, dual, {}, cs);
     }
-    dual = tangent_point(t, compute_loads(t, Span<const std::int32_t>(cs)));
+    const Loads first = compute_loads(t, Span<const std::int32_t>(cs));
+    dual = tangent_point(t, first);
     const double root_bound = dual_bound(t, {}, dual, 4, kBisectionSteps, true);
 
     dual_rounding(t, dual, {}, choice);
     descent(t, choice, max_moves);
     double best = total_cost(t, Span<const std::int32_t>(choice));
-    const double c = total_cost(t, Span<const std::int32_t>(cs));
+    const double c = first.total(t);
     if (c < best) {
         best = c;
         std::copy(cand.begin(), cand.end(), choice.begin());
@@ -876,7 +877,9 @@ SearchResult solve_auto(const OptionTable& t, Span<std::int32_t> choice, const S
     r.cost = best;
     r.lower_bound = std::min(root_bound, best);
     r.prices = dual;
-    if (search_space_size(t) <= kAutoExhaustiveLimit) {
+    std::uint64_t space = 1;  // the number of choices, as far as it can stay within the limit
+    for (std::size_t n = 0; n < N && space <= kAutoExhaustiveLimit; ++n) space *= t.n_options(n);
+    if (space <= kAutoExhaustiveLimit) {
         r.cost = exhaustive(t, choice, threads);
         r.lower_bound = r.cost;
         r.proven = true;
