@@ -8,9 +8,6 @@
 #include <cstring>
 #include <limits>
 #include <thread>
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-#endif
 
 namespace edgesched {
 
@@ -44,8 +41,7 @@ std::size_t best_score_scalar(const double* l0, const double* l1, const double* 
     return top_dev < kInf ? static_cast<std::size_t>(top_dev) : kNone;
 }
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define EDGESCHED_AVX2_SCAN 1
+#ifdef EDGESCHED_AVX2_SCAN
 // One step of best_score_avx2: the scores of devices i .. i+3 against one set of lanes.
 __attribute__((target("avx2"))) inline void best_score_step(const double* l0, const double* l1, const double* Ac,
                                                             const double* Bw, const double* dev, __m256d u,
@@ -97,8 +93,7 @@ __attribute__((target("avx2"))) std::size_t best_score_avx2(const double* l0, co
 std::size_t best_score(const double* l0, const double* l1, const double* Ac, const double* Bw, const double* dev,
                        double U, double V, std::size_t n) {
 #ifdef EDGESCHED_AVX2_SCAN
-    static const bool avx2 = __builtin_cpu_supports("avx2");
-    if (avx2) return best_score_avx2(l0, l1, Ac, Bw, dev, U, V, n);
+    if (has_avx2()) return best_score_avx2(l0, l1, Ac, Bw, dev, U, V, n);
 #endif
     return best_score_scalar(l0, l1, Ac, Bw, dev, U, V, n);
 }

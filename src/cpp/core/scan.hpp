@@ -1,13 +1,29 @@
 // Scans of a short array of doubles for its largest value and where it is, shared by the greedy and descent:
-// the maximum and the matches run over SIMD lanes where available (SSE2), with the scalar rules kept exactly.
+// the maximum and the matches run over SIMD lanes where available (SSE2), with the scalar rules kept exactly;
+// has_avx2() picks the AVX2 builds of the fused scans in options.cpp and solvers.cpp.
 #pragma once
 #include <cstddef>
+#include <cstdlib>
 #include <limits>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define EDGESCHED_AVX2_SCAN 1
+#include <immintrin.h>
+#endif
 
 namespace edgesched {
+
+#ifdef EDGESCHED_AVX2_SCAN
+// Whether the scans run their AVX2 builds (functions with __attribute__((target("avx2"))), picked at run time
+// where the CPU has AVX2; they compute the same values as the portable loops beside them, which the
+// environment variable EDGESCHED_NO_AVX2 (any value) selects instead, so that tests can compare the two).
+inline bool has_avx2() {
+    static const bool avx2 = __builtin_cpu_supports("avx2") && !std::getenv("EDGESCHED_NO_AVX2");
+    return avx2;
+}
+#endif
 
 // The largest of s[0..n) (NaN never counts; -inf if none). Over SIMD lanes where available: maxpd keeps its
 // second operand unless the first is greater, so NaN never enters.

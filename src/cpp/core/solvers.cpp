@@ -362,13 +362,70 @@ void optimise_server(const OptionTable& t, Span<const std::int32_t> fixed, DualS
 
 namespace {
 
+// The gain of device n's move (minus its delta) in descent_paper: -(sign to_edge + (A dc (U2 + dc) + B dw (V2 +
+// dw))) with dc = sign c, dw = sign w; move_delta's arithmetic, operation for operation.
+inline double paper_gain(double sign, double to_edge, double c, double w, double A, double B, double U2, double V2) {
+    const double dc = sign * c, dw = sign * w;
+    return -(sign * to_edge + (A * dc * (U2 + dc) + B * dw * (V2 + dw)));
+}
+
+// The first device n < N of the largest gain, and that gain (-inf and N if none counts; NaN never does).
+std::pair<double, std::size_t> best_gain_scalar(const double* sign, const double* to_edge, const double* c,
+                                                const double* w, double A, double B, double U2, double V2,
+                                                std::size_t N) {
+    double top = -kInf;
+    std::size_t at = N;
+    for (std::size_t n = 0; n < N; ++n) {
+        const double g = paper_gain(sign[n], to_edge[n], c[n], w[n], A, B, U2, V2);
+        if (g > top) top = g, at = n;
+    }
+    return {top, at};
+}
+
+#ifdef EDGESCHED_AVX2_SCAN
+// best_gain_scalar over 4 lanes (AVX2 where the CPU has it): per lane the first largest gain (positions rise
+// within a lane), then the lanes' winners, ties to the lowest device. The same operations, no fused
+// multiply-add: the same gains.
+__attribute__((target("avx2"))) std::pair<double, std::size_t> best_gain_avx2(
+    const double* sign, const double* to_edge, const double* c, const double* w, double A, double B, double U2,
+    double V2, std::size_t N) {
+    const __m256d a = _mm256_set1_pd(A), b = _mm256_set1_pd(B), u2 = _mm256_set1_pd(U2), v2 = _mm256_set1_pd(V2);
+    const __m256d minus = _mm256_set1_pd(-0.0), four = _mm256_set1_pd(4.0);  // -x flips the sign bit
+    __m256d top = _mm256_set1_pd(-kInf), at = _mm256_set1_pd(kInf), pos = _mm256_set_pd(3.0, 2.0, 1.0, 0.0);
+    std::size_t n = 0;
+    for (; n + 4 <= N; n += 4) {
+        const __m256d sg = _mm256_loadu_pd(sign + n);
+        const __m256d dc = _mm256_mul_pd(sg, _mm256_loadu_pd(c + n)), dw = _mm256_mul_pd(sg, _mm256_loadu_pd(w + n));
+        const __m256d quad = _mm256_add_pd(_mm256_mul_pd(_mm256_mul_pd(a, dc), _mm256_add_pd(u2, dc)),
+                                           _mm256_mul_pd(_mm256_mul_pd(b, dw), _mm256_add_pd(v2, dw)));
+        const __m256d g = _mm256_xor_pd(minus, _mm256_add_pd(_mm256_mul_pd(sg, _mm256_loadu_pd(to_edge + n)), quad));
+        const __m256d take = _mm256_cmp_pd(g, top, _CMP_GT_OQ);
+        top = _mm256_blendv_pd(top, g, take);
+        at = _mm256_blendv_pd(at, pos, take);
+        pos = _mm256_add_pd(pos, four);
+    }
+    alignas(32) double lane[4], lane_at[4];
+    _mm256_store_pd(lane, top);
+    _mm256_store_pd(lane_at, at);
+    double best = -kInf, best_at = kInf;
+    for (int q = 0; q < 4; ++q)
+        if (lane[q] > best || (lane[q] == best && lane_at[q] < best_at)) best = lane[q], best_at = lane_at[q];
+    std::size_t where = best_at < kInf ? static_cast<std::size_t>(best_at) : N;
+    for (; n < N; ++n) {
+        const double g = paper_gain(sign[n], to_edge[n], c[n], w[n], A, B, U2, V2);
+        if (g > best) best = g, where = n;
+    }
+    return {best, where};
+}
+#endif
+
 // Descent on the paper's table with one server (option 0 without it, option 1 on it): each device has one
 // move, and all of them are priced in one vectorised pass with move_delta's arithmetic, operation for operation
 // (from option 1 the linear change and the load change are the negations of those from option 0, exactly in
 // floating point). The first device of the smallest delta moves, as in descent's scan.
 std::size_t descent_paper(const OptionTable& t, Span<std::int32_t> choice, Loads& l, std::size_t max_moves) {
     const std::size_t N = t.n_devices();
-    std::vector<double> gain(N), sign(N), to_edge(N), c(N), w(N);  // gain: minus the move's delta
+    std::vector<double> sign(N), to_edge(N), c(N), w(N);
     for (std::size_t n = 0; n < N; ++n) {
         const std::size_t o = t.option(n, 1);
         to_edge[n] = t.linear[o] - t.linear[t.option(n, 0)];  // linear change of the move to the server
@@ -381,14 +438,14 @@ std::size_t descent_paper(const OptionTable& t, Span<std::int32_t> choice, Loads
     while (moves < max_moves) {
         const double tol = 1e-13 * std::abs(l.total(t));
         const double U2 = 2.0 * l.U[0], V2 = 2.0 * l.V[0];
-        for (std::size_t n = 0; n < N; ++n) {
-            const double dc = sign[n] * c[n], dw = sign[n] * w[n];
-            gain[n] = -(sign[n] * to_edge[n] + (A * dc * (U2 + dc) + B * dw * (V2 + dw)));
-        }
-        const double top = largest(gain.data(), N);
+        // The largest gain (minus the move's delta) and the first device reaching it.
+#ifdef EDGESCHED_AVX2_SCAN
+        const auto [top, bn] = has_avx2() ? best_gain_avx2(sign.data(), to_edge.data(), c.data(), w.data(), A, B, U2, V2, N)
+                                          : best_gain_scalar(sign.data(), to_edge.data(), c.data(), w.data(), A, B, U2, V2, N);
+#else
+        const auto [top, bn] = best_gain_scalar(sign.data(), to_edge.data(), c.data(), w.data(), A, B, U2, V2, N);
+#endif
         if (!(top > tol)) break;  // no delta below -tol
-        std::size_t bn = N;
-        for_each_match<Match::kEqual>(gain.data(), N, top, [&](std::size_t n) { bn = std::min(bn, n); });
         const std::int32_t to = 1 - choice[bn];
         apply_move(t, l, t.option(bn, choice[bn]), t.option(bn, to));
         choice[bn] = to;
