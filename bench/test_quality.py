@@ -27,7 +27,7 @@ from edgesched.exact import solve_scip  # noqa: E402
 
 SIZES = (50, 200, 1000)
 SEEDS = tuple(range(5))
-ROUNDS = {"auto": 5, "greedy": 20, "scip": 3}
+ROUNDS = {"auto": 5, "auto, gap_tol=0": 5, "greedy": 20, "scip": 3}
 
 
 @lru_cache(maxsize=None)
@@ -48,10 +48,12 @@ def _optima(n: int, seeds: tuple[int, ...]) -> tuple[float, ...]:
 def _solve(method: str, table: OptionTable):
     if method == "scip":
         return solve_scip(table)
+    if method == "auto, gap_tol=0":  # a proof of optimality
+        return solve_options(table, "auto", gap_tol=0.0)
     return solve_options(table, method)
 
 
-@pytest.mark.parametrize("method", ["auto", "greedy", "scip"])
+@pytest.mark.parametrize("method", ["auto", "auto, gap_tol=0", "greedy", "scip"])
 @pytest.mark.parametrize("n", SIZES)
 def test_quality(benchmark, request, n, method):
     smoke = request.config.getoption("benchmark_disable")
@@ -74,7 +76,9 @@ def test_quality(benchmark, request, n, method):
     excess = costs / optima - 1
     # the checks, inside the benchmarked run: nothing beats the proven optimum
     assert (excess >= -1e-9).all(), excess
-    if method == "auto":
+    if method == "auto, gap_tol=0":  # proven optimal: SCIP's optimum to its own tolerance
+        assert all(r.optimal for r in results) and (excess <= 1e-9).all(), excess
+    if method.startswith("auto"):
         greedy = np.array([solve_options(t, "greedy").cost for t in tables])
         assert (costs <= greedy * (1 + 1e-12)).all()
         lower = np.array([r.lower_bound for r in results])
@@ -91,7 +95,7 @@ def test_quality(benchmark, request, n, method):
         "seeds_above_optimum": [s for s, e in zip(seeds, excess) if e > 1e-12],
         "time_per_instance_s": per_round / len(tables),
     }
-    if method == "auto":
+    if method.startswith("auto"):
         gaps = np.array([r.gap for r in results])
         info.update(mean_certified_gap=float(gaps.mean()), max_certified_gap=float(gaps.max()),
                     n_proven_optimal=int(sum(r.optimal for r in results)))

@@ -81,3 +81,23 @@ def test_coupled_city_beats_nearest_station_cells():
 def test_city_validates_its_scalars(field, value):
     with pytest.raises(ValueError, match=field):
         es.scenarios.city(4, 3, **{field: value})
+
+
+def test_reused_output_storage_never_shares_live_results():
+    """Large outputs (from 1 MB) reuse the storage of freed schedules: results held by the caller, through any
+    view, stay as they were, and a later solve's arrays share no memory with them."""
+    kw = es.scenarios.city(300, 500, seed=2).solver_kwargs()  # 150,000 devices: 1.2 MB per float array
+    fields = ("offload", "f_local", "f_edge", "time_share", "delay", "energy")
+    first = es.solve_offloading(**kw, method="greedy")
+    expect = {f: getattr(first, f).copy() for f in fields}
+    held = first.delay[::7]  # keeps first's delay storage alive
+    del first
+    for method in ("local", "greedy", "auto"):
+        s = es.solve_offloading(**kw, method=method)
+        assert not any(np.shares_memory(held, getattr(s, f)) for f in fields)
+        assert all(not getattr(s, f).flags.writeable for f in fields)
+        if method == "greedy":
+            for f in fields:
+                np.testing.assert_array_equal(getattr(s, f), expect[f])
+        del s
+    np.testing.assert_array_equal(held, expect["delay"][::7])

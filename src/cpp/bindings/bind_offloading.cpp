@@ -50,8 +50,11 @@ py::dict solve_paper(const carray<double>& macs, const carray<double>& frames,
     for (const std::int64_t k : cell_of)
         if (k < 0 || k >= K) throw std::invalid_argument("cell index out of range");
 
-    py::array_t<bool> offload(N);
-    carray<double> f_local(N), f_edge(N), time_share(N), delay(N), energy(N), cell_cost(K), cell_bound(K);
+    const auto n = static_cast<std::size_t>(N);
+    carray<bool> offload = output_array<bool>(n);
+    carray<double> f_local = output_array<double>(n), f_edge = output_array<double>(n),
+                   time_share = output_array<double>(n), delay = output_array<double>(n),
+                   energy = output_array<double>(n), cell_cost(K), cell_bound(K);
     carray<std::uint8_t> cell_proven(K);
     const PaperSchedule out{{offload.mutable_data(), d.size()}, view1d_mut(f_local), view1d_mut(f_edge),
                             view1d_mut(time_share), view1d_mut(delay), view1d_mut(energy)};

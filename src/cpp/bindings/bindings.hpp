@@ -29,6 +29,34 @@ Span<T> view1d_mut(carray<T>& a) {
     return {a.mutable_data(), static_cast<std::size_t>(a.shape(0))};
 }
 
+// Storage of large output arrays (a city's per-device results, from 1 MB): an array that owned such a buffer
+// hands it back when it is freed, and the next solve's outputs of the same size reuse it (at most 256 MB are
+// kept), so that re-solves do not write to fresh pages: a fresh page costs the kernel's zeroing and a fault
+// on first write, a costly trap in a virtual machine, and as much as a small cell's whole solve. Buffers are
+// taken and handed back with the GIL held.
+void* take_buffer(std::size_t bytes);
+void give_back_buffer(void* data, std::size_t bytes);
+inline constexpr std::size_t kPooledBytes = std::size_t{1} << 20;
+
+// A new 1-D array of n elements for a solver's output, its storage from the pool when it is large.
+template <class T>
+carray<T> output_array(std::size_t n) {
+    const std::size_t bytes = n * sizeof(T);
+    if (bytes < kPooledBytes) return carray<T>(static_cast<py::ssize_t>(n));
+    void* data = take_buffer(bytes);
+    struct Buffer {
+        void* data;
+        std::size_t bytes;
+    };
+    py::capsule owner(new Buffer{data, bytes}, [](void* b) {
+        const auto* buffer = static_cast<Buffer*>(b);
+        give_back_buffer(buffer->data, buffer->bytes);
+        delete buffer;
+    });
+    return carray<T>({static_cast<py::ssize_t>(n)}, {static_cast<py::ssize_t>(sizeof(T))}, static_cast<T*>(data),
+                     owner);
+}
+
 void bind_offloading(py::module_& m);
 void bind_options(py::module_& m);
 
