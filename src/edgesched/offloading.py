@@ -84,7 +84,7 @@ def solve_offloading(
         (``"random"`` draws the same numbers for the k-th device of a cell as for the k-th of a lone cell).
         The budget of ``"auto"``'s exact search applies to each cell. ``None``: one cell.
     node_limit, time_limit : int, float
-        Budget of ``"auto"``'s branch-and-bound per cell (nodes, seconds); ``node_limit=0`` skips it.
+        Budget of ``"auto"``'s exact search per cell (nodes, seconds); ``node_limit=0`` skips it.
     gap_tol : float, default 1e-4
         ``"auto"`` searches for a better schedule only while its certified relative gap exceeds ``gap_tol``
         (like a MIP solver's relative gap limit); 0 asks for a proof of optimality. Instances of at most

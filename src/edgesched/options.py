@@ -242,7 +242,8 @@ def solve_options(
     method : str, default "auto"
         ``"auto"``: the paper's greedy (where the table has its two-option shape) and the rounded convex
         relaxation, each improved by descent, then an exact search when the instance is small enough
-        (exhaustive up to 2**22 choices, else branch-and-bound within ``node_limit``/``time_limit``); never
+        (exhaustive up to 2**22 choices, else the reduced-cost enumeration at the relaxation's dual prices and
+        then branch-and-bound, within ``node_limit``/``time_limit``); never
         worse than ``"greedy"``. ``"greedy"``: the paper's policy (two-option tables only).
         ``"descent"``: best single-device changes from ``start`` (default: every device on option 0) until
         none improves. ``"warm"``: a re-solve after a small change of the table (the online city's), from
@@ -250,7 +251,10 @@ def solve_options(
         the cheaper of descent from ``start`` and of the relaxation rounded at the prices (after one sweep of
         dual ascent around them) then descent, improved by pair moves (two devices trading load on a server);
         its bound is the dual value at those prices.
-        ``"bnb"``: branch-and-bound on the relaxation bound. ``"exhaustive"``: every choice in
+        ``"bnb"``: the relaxation's dual prices, then the reduced-cost enumeration (every option set whose
+        reduced costs sum below the gap; exact, as ``total = dual bound + reduced costs + completed squares``) on
+        half the node budget, then branch-and-bound on the relaxation bound with the devices that cannot pay
+        fixed. ``"exhaustive"``: every choice in
         Gray-code order (at most 2**30). ``"local"``/``"edge"``: option 0 / option 1 for every device.
         ``"random"``: a uniform option per device (SplitMix64, ``seed``). ``"scip"``: the exact MIQP through
         PySCIPOpt (``pip install 'edgesched[exact]'``).
@@ -263,10 +267,11 @@ def solve_options(
     seed : int, optional
         Seed for ``"random"``.
     node_limit, time_limit : int, float
-        Budget of the branch-and-bound in ``"auto"`` and ``"bnb"`` (nodes, seconds); for ``"scip"``, its
+        Budget of the exact search in ``"auto"`` and ``"bnb"`` (nodes: option sets enumerated plus
+        branch-and-bound nodes; seconds); for ``"scip"``, its
         wall-clock limit in seconds (0: none).
     gap_tol : float, default 1e-4
-        ``"auto"`` searches (branch-and-bound) only while its certified relative gap exceeds ``gap_tol``, like a
+        ``"auto"`` searches only while its certified relative gap exceeds ``gap_tol``, like a
         MIP solver's relative gap limit; 0 asks for a proof of optimality. Tables of at most 2**22 choices are
         always solved exactly. ``"bnb"`` always proves.
 

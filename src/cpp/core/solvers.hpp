@@ -67,9 +67,13 @@ struct SearchResult {
     DualState prices;          // multipliers of the relaxation bound, else the tangent prices at `choice`
 };
 
-// Depth-first branch-and-bound on the dual bound. `choice` holds an incumbent on entry (its cost is the
-// initial upper bound) and the best choice found on exit. `root` and `root_bound` are the caller's
-// dual_bound of the whole table (the multipliers order the branching).
+// The exact search. First the reduced-cost enumeration at the root multipliers, on half the node budget:
+// total(x) = g + sum of x's reduced costs + completed squares (all >= 0), so only option sets whose reduced
+// costs sum below incumbent - g can pay, and each is one O(1) change of the last (solvers.cpp). If it does not
+// finish, depth-first branch-and-bound on the dual bound, with the devices that cannot pay fixed. `choice`
+// holds an incumbent on entry (its cost is the initial upper bound) and the best choice found on exit. `root`
+// and `root_bound` are the caller's dual_bound of the whole table (the multipliers order the branching).
+// Nodes count enumerated sets and branch-and-bound nodes alike.
 SearchResult branch_and_bound(const OptionTable& t, Span<std::int32_t> choice, const SearchLimits& limits,
                               const DualState& root, double root_bound);
 
