@@ -101,9 +101,10 @@ std::size_t best_score(const double* l0, const double* l1, const double* Ac, con
 // Most devices of a table that paper_greedy_one_block handles (its arrays live on the stack).
 constexpr std::size_t kOneBlock = 256;
 
-// The paper's greedy where every device's edge option is on one server and the table is small (N <=
-// kOneBlock): every iteration scans the devices still offloaded, kept packed (a moved device's place takes
-// the last one's), in one fused pass. The same scores, ties and stopping rule as paper_greedy.
+// The paper's greedy (Sec. IV-C) where every device's edge option is on one server and the table is small (N <=
+// kOneBlock): start with every device offloaded; every iteration scans the devices still offloaded, kept packed
+// (a moved device's place takes the last one's), in one fused pass. The same scores, ties and stopping rule as
+// paper_greedy.
 std::size_t paper_greedy_one_block(const OptionTable& t, std::size_t j, Span<std::int32_t> choice) {
     const std::size_t N = t.n_devices();
     double l0[kOneBlock], l1[kOneBlock], Ac[kOneBlock], Bw[kOneBlock], dev[kOneBlock];
@@ -251,9 +252,9 @@ std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
     };
     std::vector<std::size_t> order(N);
     for (std::size_t n = 0; n < N; ++n) order[n] = n;
-    if (N > 256) order_by_server_c_w(t, order);
-    // Small tables are one block: a plain scan over the devices still offloaded.
-    const std::size_t bs = N <= 256 ? N : static_cast<std::size_t>(2.0 * std::sqrt(double(N)));
+    if (N > kOneBlock) order_by_server_c_w(t, order);
+    // Small tables (several servers here: one server is paper_greedy_one_block's) are a block per server.
+    const std::size_t bs = N <= kOneBlock ? N : static_cast<std::size_t>(2.0 * std::sqrt(double(N)));
     // Per position in `order`, the terms of the score laid out for the scan: a score is
     // (linear_1 + (A c) U + (B w) V) - linear_0, the same operations in the same order as `score`.
     std::vector<double> l0(N), l1(N), Ac(N), Bw(N);
@@ -316,7 +317,6 @@ std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
             if (order[lo + i] < best.second) best = {top, order[lo + i]}, at = i;
         });
         b_best[k] = best;
-        if (n_blocks == 1) return;  // one block is scanned at every move: no bounds needed
         b_K[k] = best.second == N ? -kInf : bound_from(k, top);
         // The next best score: the block's bound once its best has moved, without rescanning it (a block
         // loses no other device before its next scan: a device moves only as the best of a scan).
@@ -341,26 +341,21 @@ std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
         // Scan the best-bounded block (ties: the lower best device), then every other block whose bound can
         // still beat the best found (in block order: the best only rises, so every block left unscanned ranks
         // below it). A bound lost to overflow (NaN) is +inf: the block is scanned.
-        std::size_t top = 0;
-        if (n_blocks > 1) {
-            for (std::size_t b = 0; b < n_blocks; ++b) {
-                const double x = b_K[b] + b_Ac[b] * l.U[b_server[b]] + b_Bw[b] * l.V[b_server[b]];
-                bound[b] = x == x ? x : kInf;
-            }
-            top = n_blocks;
-            for_each_match<Match::kEqual>(bound.data(), n_blocks, largest(bound.data(), n_blocks),
-                                          [&](std::size_t b) {
-                                              if (top == n_blocks || b_best[b].second < b_best[top].second) top = b;
-                                          });
+        for (std::size_t b = 0; b < n_blocks; ++b) {
+            const double x = b_K[b] + b_Ac[b] * l.U[b_server[b]] + b_Bw[b] * l.V[b_server[b]];
+            bound[b] = x == x ? x : kInf;
         }
+        std::size_t top = n_blocks;
+        for_each_match<Match::kEqual>(bound.data(), n_blocks, largest(bound.data(), n_blocks), [&](std::size_t b) {
+            if (top == n_blocks || b_best[b].second < b_best[top].second) top = b;
+        });
         scan(top);
         Entry best = b_best[top];
-        if (n_blocks > 1)
-            for_each_match<Match::kAtLeast>(bound.data(), n_blocks, best.first, [&](std::size_t b) {
-                if (b == top || !ranks_below(best, {bound[b], b_best[b].second})) return;
-                scan(b);
-                if (ranks_below(best, b_best[b])) best = b_best[b];
-            });
+        for_each_match<Match::kAtLeast>(bound.data(), n_blocks, best.first, [&](std::size_t b) {
+            if (b == top || !ranks_below(best, {bound[b], b_best[b].second})) return;
+            scan(b);
+            if (ranks_below(best, b_best[b])) best = b_best[b];
+        });
         const std::size_t k = best.second;
         if (k == N) break;  // every device is local
         score(k, f1);
