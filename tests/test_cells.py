@@ -105,6 +105,7 @@ def test_one_cell_is_the_plain_problem():
         (np.array([0, 1, 1]), np.array([1e10, 2e10, 3e10]), r"one capacity per cell \(2 cells\)"),
         (np.array([0, 1, 1]), np.array([1e10, -2e10]), r"f_edge_max\[1\] is -2"),
         (np.array([0, 1, 1]), np.array([1e10, np.nan]), r"f_edge_max\[1\] is nan"),
+        (np.array([0, 10**10, 1]), 22e9, r"cell\[1\] is 10000000000, for 3 devices: .* number them densely"),
     ],
 )
 def test_bad_cells_are_named(cell, f_edge_max, message):

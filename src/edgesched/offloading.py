@@ -19,6 +19,8 @@ METHODS = ("greedy", "auto", "exhaustive", "local", "edge", "random")
 AUTO_NODE_LIMIT, AUTO_TIME_LIMIT = 200_000, 1.0
 #: Largest N that ``method="exhaustive"`` accepts (2**N choices are visited).
 EXHAUSTIVE_MAX_DEVICES = 30
+#: With ``cell``, the cell count ``max(cell) + 1`` may exceed 64 per device (empty cells) only up to this.
+MAX_SPARE_CELLS = 2**24
 
 
 def solve_offloading(
@@ -79,7 +81,8 @@ def solve_offloading(
         Seed in [0, 2**64) for ``"random"``; ``None`` draws one.
     cell : array_like of int, optional
         Independent cells (base stations with their own edge server and uplink): ``cell[n]`` is device n's
-        cell, in ``0 .. n_cells - 1`` with ``n_cells = max(cell) + 1`` (a cell may be empty). One call solves
+        cell, in ``0 .. n_cells - 1`` with ``n_cells = max(cell) + 1`` (a cell may be empty; ``n_cells`` at
+        most ``max(2**24, 64 N)``, as each cell, empty or not, takes memory). One call solves
         every cell, threads taking cells in turn, and each cell's result equals that of the cell solved alone
         (``"random"`` draws the same numbers for the k-th device of a cell as for the k-th of a lone cell).
         The budget of ``"auto"``'s exact search applies to each cell. ``None``: one cell.
@@ -101,7 +104,8 @@ def solve_offloading(
     ValueError
         For a non-finite, non-positive or non-numeric input (naming the field and the first bad index),
         per-device arrays of different lengths, an unknown method, ``"exhaustive"`` beyond 30 devices in a
-        cell, a ``cell`` that is not one non-negative integer per device, or inputs in range whose costs
+        cell, a ``cell`` that is not one non-negative integer per device (or numbers cells too sparsely), or
+        inputs in range whose costs
         overflow or vanish in floating point (naming the device: ``frame_bits=1e-320``, say).
 
     Notes
@@ -122,6 +126,12 @@ def solve_offloading(
     else:
         cells = cell_index(cell, n)
         n_cells = int(cells.max()) + 1
+        if n_cells > max(MAX_SPARE_CELLS, 64 * n):
+            raise ValueError(
+                f"cell[{int(np.argmax(cells))}] is {n_cells - 1}, for {n} devices: cells are numbered 0 .. n_cells - 1 "
+                f"and the core keeps about 40 bytes for each (empty ones too); number them densely, e.g. with "
+                f"np.unique(cell, return_inverse=True)[1]"
+            )
     if np.ndim(f_edge_max) > 1 or (np.ndim(f_edge_max) == 1 and np.shape(f_edge_max)[0] != n_cells):
         raise ValueError(f"f_edge_max has shape {np.shape(f_edge_max)}; give a scalar or one capacity per cell "
                          f"({n_cells} cell{'s' if n_cells > 1 else ''})")
