@@ -47,8 +47,6 @@ py::dict solve_paper(const carray<double>& macs, const carray<double>& frames,
     const Span<const double> capacity = view1d(f_edge_max, "f_edge_max");
     const auto K = static_cast<py::ssize_t>(capacity.size);
     if (K < 1) throw std::invalid_argument("f_edge_max needs one entry per cell");
-    for (const std::int64_t k : cell_of)
-        if (k < 0 || k >= K) throw std::invalid_argument("cell index out of range");
 
     const auto n = static_cast<std::size_t>(N);
     carray<bool> offload = output_array<bool>(n);

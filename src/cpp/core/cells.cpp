@@ -4,6 +4,8 @@
 #include <atomic>
 #include <exception>
 #include <mutex>
+#include <stdexcept>
+#include <string>
 #include <thread>
 
 namespace edgesched {
@@ -22,6 +24,9 @@ CellPartition partition_cells(Span<const std::int64_t> cell, std::size_t n_devic
     p.ptr.assign(n_cells + 1, 0);
     bool sorted = true;
     for (std::size_t n = 0; n < n_devices; ++n) {
+        if (cell[n] < 0 || static_cast<std::size_t>(cell[n]) >= n_cells)
+            throw std::invalid_argument("cell[" + std::to_string(n) + "] is " + std::to_string(cell[n]) +
+                                        "; it must be in 0 .. " + std::to_string(n_cells - 1));
         ++p.ptr[static_cast<std::size_t>(cell[n]) + 1];
         sorted = sorted && (n == 0 || cell[n - 1] <= cell[n]);
     }

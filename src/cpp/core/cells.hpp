@@ -20,7 +20,8 @@ struct CellPartition {
     std::size_t n_cells() const { return ptr.size() - 1; }
     CellDevices devices(std::size_t k) const;
 };
-// Counting sort of `cell` (every entry in [0, n_cells)); an empty `cell` puts every device in one cell.
+// Counting sort of `cell`; an empty `cell` puts every device in one cell. Throws std::invalid_argument for an
+// entry outside [0, n_cells).
 CellPartition partition_cells(Span<const std::int64_t> cell, std::size_t n_devices, std::size_t n_cells);
 
 // Per-cell results.
