@@ -54,11 +54,13 @@ py::dict solve_paper(const carray<double>& macs, const carray<double>& frames,
                    time_share = output_array<double>(n), delay = output_array<double>(n),
                    energy = output_array<double>(n), cell_cost(K), cell_bound(K);
     carray<std::uint8_t> cell_proven(K);
+    carray<std::int64_t> cell_copy = output_array<std::int64_t>(cell_of.size);  // the schedule's own
     const PaperSchedule out{{offload.mutable_data(), d.size()}, view1d_mut(f_local), view1d_mut(f_edge),
                             view1d_mut(time_share), view1d_mut(delay), view1d_mut(energy)};
     {
         py::gil_scoped_release release;
         const CellPartition cells = partition_cells(cell_of, d.size(), static_cast<std::size_t>(K));
+        std::copy(cell_of.begin(), cell_of.end(), cell_copy.mutable_data());
         SearchLimits limits;
         limits.node_limit = node_limit;
         limits.time_limit_s = time_limit;
@@ -76,6 +78,7 @@ py::dict solve_paper(const carray<double>& macs, const carray<double>& frames,
     r["cell_cost"] = cell_cost;
     r["cell_lower_bound"] = cell_bound;
     r["cell_proven"] = cell_proven;
+    r["cell"] = cell_copy;
     return r;
 }
 
@@ -111,7 +114,7 @@ void bind_offloading(py::module_& m) {
           py::arg("method"), py::arg("seed"), py::arg("threads"), py::arg("node_limit"),
           py::arg("time_limit"), py::arg("gap_tol"),
           "Solve the paper's problem in every cell (per-device arrays of one length, or of length 1 for all; "
-          "cell: per-device cell index, or empty for one cell; f_edge_max: per cell). ValueError names the "
+          "cell: per-device cell index, or empty for one cell, returned copied; f_edge_max: per cell). ValueError names the "
           "first device found outside the model.");
     m.def("paper_table", &paper_table, py::arg("macs"), py::arg("frames"), py::arg("frame_bits"),
           py::arg("rate"), py::arg("tx_power"), py::arg("f_local_max"), py::arg("kappa"), py::arg("rho"),
