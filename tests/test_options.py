@@ -299,3 +299,41 @@ def test_table_keeps_private_copies_of_its_arrays():
     with pytest.raises(ValueError, match=r"server\[1\] is 4294967296; it does not fit in int32"):
         OptionTable(option_ptr=[0, 2], linear=[1.0, 0.5], server=np.array([-1, 2**32]), c=[0, 1.0], w=[0, 1.0],
                     A=[0.1], B=[0.1])
+
+
+# Tables whose terms span ~60 decades: running sums of loads lose whatever is small beside a large term that a move
+# takes out again. Found by fuzzing against brute force; both searches once called a worse schedule optimal here.
+WIDE_RANGE_TABLES = [
+    (  # the reduced-cost enumeration skipped the optimum [2, 0] unchecked (running total 1.3e30 against 1.5e-21)
+        [[(0.0, 0, 1.7604512071300193e+26, 0.0), (0.0, 0, 10647010.79518768, 5.482357504719352e-19),
+          (0.0, 1, 307575567643.92816, 0.0)],
+         [(1.5217496487013584e-21, -1, 0.0, 0.0), (0.0, 0, 5.688316792144184, 2.0005908213821036e-26)]],
+        [3.9144870786066493e+28, 0.0], [0.0, 0.0]),
+    (  # the exhaustive search kept a schedule of cost 9.8e11 (the optimum is 1.5e-5)
+        [[(0.01334594399853141, 0, 3.0901030171828934e-13, 1.8701885800687412e+25), (0.0, -1, 0.0, 0.0),
+          (2.2317969300557875e-21, -1, 0.0, 0.0), (6.1146749998882546e-27, 1, 370742964.43926334, 1.0390030720580527e+25)],
+         [(1.4917653880633016e-05, -1, 0.0, 0.0)],
+         [(1282441006910987.2, 1, 2.0689091395091513e-25, 1.1675357283730257e-15), (0.0, -1, 0.0, 0.0),
+          (0.0, -1, 0.0, 0.0), (1.7447811374507129e+24, 1, 0.0, 4.133954451798493e+17), (6.967512069794415e-14, 1, 0.0, 0.0)],
+         [(0.0, 1, 3.622214190185755e-17, 0.0), (0.0, 1, 1858703323386.472, 1.7708865600138495e-18),
+          (3.44336257531506e+20, -1, 0.0, 0.0), (5.1155899441008774e+26, 0, 0.0, 0.0)],
+         [(0.0, -1, 0.0, 0.0), (0.0, 1, 4.353474070907973e+24, 0.0), (0.0, 0, 0.0, 1.5963150201561308e-30),
+          (1.021636034487044e-15, 0, 1.979975229752473e+18, 8.08912882474928e+17)],
+         [(0.0, 0, 1.7446265896585254e+28, 1.094428235009941e+19), (67349092180206.65, 0, 1029999765.6535351, 0.0),
+          (0.0, 0, 0.0, 0.0), (0.00015962866404582577, -1, 0.0, 0.0),
+          (3.091334224916321e+27, 1, 202709810.0194016, 0.000634975570051625)],
+         [(5.350008674040975e-15, -1, 0.0, 0.0), (0.0, 0, 0.0, 1.066401559474809e-05), (0.0, 0, 98474.91801869398, 0.0),
+          (0.0, 1, 0.0, 0.0), (0.0, 0, 0.0, 1.1784967179833607e-27)]],
+        [0.0, 0.0], [8.16095419035809e-27, 2.3336333535406e-16]),
+]
+
+
+@pytest.mark.parametrize("menus, A, B", WIDE_RANGE_TABLES)
+@pytest.mark.parametrize("method", ["exhaustive", "bnb", "auto"])
+def test_wide_ranges_do_not_fool_the_exact_searches(menus, A, B, method):
+    table = OptionTable.from_menus(menus, A=A, B=B)
+    best = brute_force(table)
+    r = solve_options(table, method, gap_tol=0.0) if method == "auto" else solve_options(table, method)
+    assert r.lower_bound <= best * (1 + REL)
+    if r.optimal:
+        assert r.cost == pytest.approx(best, rel=REL, abs=0.0)

@@ -171,6 +171,27 @@ double total_cost(const OptionTable& t, Span<const std::int32_t> choice) {
     return compute_loads(t, choice).total(t);
 }
 
+double rounding_scale(const OptionTable& t) {
+    double scale = 0.0;
+    for (std::size_t n = 0; n < t.n_devices(); ++n) {
+        double lin = 0.0;
+        for (std::size_t o = t.option(n, 0); o < t.option(n, 0) + t.n_options(n); ++o)
+            lin = std::max(lin, std::abs(t.linear[o]));
+        scale += lin;
+    }
+    std::vector<double> c_cap(t.n_servers(), 0.0), w_cap(t.n_servers(), 0.0);
+    for (std::size_t o = 0; o < t.linear.size; ++o) {
+        if (t.server[o] < 0) continue;
+        c_cap[static_cast<std::size_t>(t.server[o])] += t.c[o];
+        w_cap[static_cast<std::size_t>(t.server[o])] += t.w[o];
+    }
+    for (std::size_t j = 0; j < t.n_servers(); ++j) {  // a zero price adds nothing (and no 0 * inf)
+        if (t.A[j] > 0.0) scale += t.A[j] * c_cap[j] * c_cap[j];
+        if (t.B[j] > 0.0) scale += t.B[j] * w_cap[j] * w_cap[j];
+    }
+    return scale;
+}
+
 namespace {
 
 // The devices of a two-option table ordered by their server, then by (c, w) of their option 1 to about six
@@ -462,6 +483,12 @@ double exhaustive(const OptionTable& t, Span<std::int32_t> choice, unsigned thre
     const std::size_t m = inner.size();
     threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(n_tasks)));
 
+    // A running total is off by at most about (steps since its last re-sum + N) ulps of the table's scale: a
+    // choice whose running total comes within that of the best so far is priced from scratch before it is
+    // kept or dropped (on tables whose terms span many decades, nearly every choice; elsewhere, few).
+    constexpr std::uint64_t kResync = 4096;
+    const double slack = 4.0 * (static_cast<double>(N) + 3.0 * kResync + 8.0) *
+                         std::numeric_limits<double>::epsilon() * rounding_scale(t);
     std::atomic<std::uint64_t> next_task{0};
     std::vector<TaskBest> best(threads);
     auto worker = [&](unsigned id) {
@@ -482,11 +509,13 @@ double exhaustive(const OptionTable& t, Span<std::int32_t> choice, unsigned thre
             std::fill(o.begin(), o.end(), 1);
             for (std::size_t j = 0; j <= m; ++j) f[j] = j;
             for (std::uint64_t step = 1;; ++step) {
-                const double cost = run.total();
-                if (cost < mine.cost || (cost == mine.cost && task < mine.task)) {
-                    mine.cost = cost;
-                    mine.task = static_cast<std::size_t>(task);
-                    mine.choice = ch;
+                if (run.total() <= mine.cost + slack) {
+                    const double cost = total_cost(t, Span<const std::int32_t>(ch.data(), N));
+                    if (cost < mine.cost || (cost == mine.cost && task < mine.task)) {
+                        mine.cost = cost;
+                        mine.task = static_cast<std::size_t>(task);
+                        mine.choice = ch;
+                    }
                 }
                 const std::size_t j = f[0];
                 f[0] = 0;
@@ -500,7 +529,7 @@ double exhaustive(const OptionTable& t, Span<std::int32_t> choice, unsigned thre
                 }
                 run.set(inner[j], a[j]);
                 // Re-sum from scratch now and then so rounding cannot drift over 2^30 updates.
-                if ((step & 4095u) == 0) run.resync();
+                if (step % kResync == 0) run.resync();
             }
         }
     };

@@ -42,6 +42,11 @@ struct Loads {
 Loads compute_loads(const OptionTable& t, Span<const std::int32_t> choice);
 double total_cost(const OptionTable& t, Span<const std::int32_t> choice);
 
+// A scale of every total the table can take and of the running sums that compute it: sum_n max_o |linear_o| +
+// sum_j (A_j Ucap_j^2 + B_j Vcap_j^2), with Ucap_j, Vcap_j the sums of c and w over all options on server j.
+// A running total of k updates is off by at most about (k + N) ulps of it.
+double rounding_scale(const OptionTable& t);
+
 // The paper's iterative greedy (Sec. IV-C) on a two-option table (option 0 runs without a server,
 // option 1 on a server). Returns the number of devices moved to option 0.
 std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice);

@@ -647,9 +647,26 @@ public:
     ReducedCostSearch(const OptionTable& t, const DualState& dual, double bound, double incumbent, double rel_tol)
         : t_(t), g_(bound), rel_tol_(rel_tol), base_(t.n_devices()), choice_(t.n_devices()),
           free_(t.n_devices(), 0) {
+        const std::size_t N = t.n_devices();
         dual_rounding(t, dual, {}, Span<std::int32_t>(base_.data(), base_.size()));
-        const double fit = incumbent - rel_tol * std::abs(incumbent) - g_;
-        for (std::size_t n = 0; n < t.n_devices(); ++n) {
+        // Rounding. The bounds g + sum rc and the running totals are sums of up to ~N terms each no larger in
+        // magnitude than, respectively, P (priced options and the penalty) and Q (every linear cost and every
+        // server's largest possible squares): each is off by at most about N ulps of its scale. The tests are
+        // widened by 16 (N + 8) ulps, so that no set is left out, and no set skipped unchecked, by rounding
+        // (on tables whose terms span many decades the margins grow and the search checks more sets exactly).
+        double P = penalty(t, dual);
+        for (std::size_t n = 0; n < N; ++n) {
+            double p = 0.0;
+            for (std::size_t o = t.option(n, 0); o < t.option(n, 0) + t.n_options(n); ++o)
+                p = std::max(p, std::abs(priced(t, dual, o)));
+            P += p;
+        }
+        const double Q = rounding_scale(t);
+        const double ulps = 16.0 * (static_cast<double>(N) + 8.0) * std::numeric_limits<double>::epsilon();
+        bound_slack_ = ulps * P;
+        total_slack_ = ulps * Q;
+        const double fit = incumbent - rel_tol * std::abs(incumbent) - g_ + bound_slack_;
+        for (std::size_t n = 0; n < N; ++n) {
             const double best = priced(t, dual, t.option(n, base_[n]));
             for (std::int32_t k = 0; k < static_cast<std::int32_t>(t.n_options(n)); ++k) {
                 if (k == base_[n]) continue;
@@ -658,7 +675,7 @@ public:
                     items_.push_back({rc, n, k});
                     free_[n] = 1;
                 } else {
-                    fixing_bound_ = std::min(fixing_bound_, g_ + rc);
+                    fixing_bound_ = std::min(fixing_bound_, g_ + rc - bound_slack_);
                 }
             }
         }
@@ -683,7 +700,7 @@ public:
         double quad = l.total(t_) - l.linear;
         auto server_term = [&](std::size_t j) { return t_.A[j] * l.U[j] * l.U[j] + t_.B[j] * l.V[j] * l.V[j]; };
         auto offer = [&]() {
-            if (l.linear + quad < incumbent) {  // confirmed from scratch, as the running sums round
+            if (l.linear + quad < incumbent + total_slack_) {  // confirmed from scratch: the running sums round
                 const double exact = total_cost(t_, Span<const std::int32_t>(choice_.data(), N));
                 if (exact < incumbent) {
                     incumbent = exact;
@@ -713,7 +730,7 @@ public:
             while (next < items_.size() && moved[items_[next].n]) ++next;
             if (next < items_.size()) {
                 const Item& it = items_[next];
-                if (sum + it.rc < incumbent - rel_tol_ * std::abs(incumbent) - g_) {
+                if (sum + it.rc < incumbent - rel_tol_ * std::abs(incumbent) - g_ + bound_slack_) {
                     if (nodes >= node_limit || ((nodes & 4095u) == 0 && deadline.passed())) return false;
                     ++nodes;
                     std::int32_t sv[2];
@@ -737,7 +754,7 @@ public:
                     ++next;
                     continue;
                 }
-                pruned_min = std::min(pruned_min, g_ + sum + it.rc);
+                pruned_min = std::min(pruned_min, g_ + sum + it.rc - bound_slack_);
             }
             if (stack.empty()) return true;
             const Taken tk = stack.back();
@@ -767,6 +784,7 @@ private:
     };
     const OptionTable& t_;
     double g_, rel_tol_, fixing_bound_ = kInf;
+    double bound_slack_ = 0.0, total_slack_ = 0.0;  // rounding margins of the bounds and of the running totals
     std::vector<std::int32_t> base_, choice_;
     std::vector<char> free_;
     std::vector<Item> items_;
