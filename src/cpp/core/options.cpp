@@ -14,13 +14,9 @@ namespace edgesched {
 namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-// Scores ((l1 + Ac U) + Bw V) - l0 of n devices into s (a loop the compiler vectorises); returns the largest.
-// With GCC on x86-64 Linux a second, AVX2 build of it is picked at load time where the CPU has AVX2 (the same
-// multiplications and additions, 4 lanes instead of 2, no fused multiply-add: the same scores).
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-__attribute__((target_clones("avx2", "default")))
-#endif
-double block_scores(const double* l0, const double* l1, const double* Ac, const double* Bw, double U, double V,
+// Scores ((l1 + Ac U) + Bw V) - l0 of n devices into s (a loop the compiler vectorises, with an AVX2 build:
+// 4 lanes instead of 2, the same scores); returns the largest.
+EDGESCHED_CLONES double block_scores(const double* l0, const double* l1, const double* Ac, const double* Bw, double U, double V,
                     std::size_t n, double* s) {
     for (std::size_t i = 0; i < n; ++i) s[i] = (l1[i] + Ac[i] * U + Bw[i] * V) - l0[i];
     return largest(s, n);

@@ -1,5 +1,7 @@
 #include "paper.hpp"
 
+#include "scan.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -31,7 +33,12 @@ private:
 // Device n's value of an input given per device or once for all.
 double at(Span<const double> x, std::size_t n) { return x.size == 1 ? x[0] : x[n]; }
 
-bool positive_finite(double x) { return x > 0.0 && x <= std::numeric_limits<double>::max(); }
+// Whether x is outside (0, max]: not finite or not > 0, as 0 or 1 (no branch, so that loops over it vectorise).
+inline unsigned out_of_range(double x) {
+    return static_cast<unsigned>(!(x > 0.0)) | static_cast<unsigned>(!(x <= std::numeric_limits<double>::max()));
+}
+
+bool positive_finite(double x) { return out_of_range(x) == 0; }
 
 std::string number(double x) {  // %g: readable for the huge and tiny values these messages are about
     char text[32];
@@ -64,17 +71,6 @@ OptionTable PaperTable::view() const {
 }
 
 namespace {
-
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define EDGESCHED_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define EDGESCHED_CLONES
-#endif
-
-// Whether x is finite and > 0, as 0 or 1 (no branch, so that loops over it vectorise).
-inline unsigned out_of_range(double x) {
-    return static_cast<unsigned>(!(x > 0.0)) | static_cast<unsigned>(!(x <= std::numeric_limits<double>::max()));
-}
 
 // Every input of devices 0 .. N-1 (contiguous arrays) finite and > 0, frames whole: one branch-free pass the
 // compiler vectorises (an AVX2 build is picked at load time where the CPU has it). Below 2^52,
@@ -211,31 +207,23 @@ double decode_paper(const PaperTable& t, const PaperSystem& s, CellDevices idx, 
         U += on ? t.c[2 * i + 1] : 0.0;
         V += on ? t.w[2 * i + 1] : 0.0;
     }
-    // Both options' values, then the chosen one's (no branch: for a run of devices the loop vectorises; the
-    // edge values of a local device may divide by U = 0 and are dropped).
-    auto decode = [&](auto device) {
-        for (std::size_t i = 0; i < N; ++i) {
-            const std::size_t n = device(i);
-            const bool on = choice[i] == 1;
-            const double c = t.c[2 * i + 1], w = t.w[2 * i + 1], f_local = t.f_local[i],
-                         local_delay = t.local_delay[i], local_energy = t.local_energy[i],
-                         edge_energy = t.edge_energy[i];
-            const double f_edge = s.f_edge_max * c / U;        // eq. (19), Theorem 2
-            const double time_share = w / V;                   // eq. (20), general d_n
-            // eqs. (2) + (4) at Theorem 2's shares: rho C / f_edge + M d / (R tau) = c U / F + w V.
-            const double edge_delay = c * U / s.f_edge_max + w * V;
-            out.offload[n] = on;
-            out.f_local[n] = on ? 0.0 : f_local;             // eq. (13), Theorem 1
-            out.f_edge[n] = on ? f_edge : 0.0;
-            out.time_share[n] = on ? time_share : 0.0;
-            out.delay[n] = on ? edge_delay : local_delay;     // or eq. (1)
-            out.energy[n] = on ? edge_energy : local_energy;  // eq. (5) or eq. (3)
-        }
-    };
-    if (idx.order) {
-        decode([&](std::size_t i) { return idx[i]; });
-    } else {
-        decode([first = idx.first](std::size_t i) { return first + i; });
+    // Both options' values, then the chosen one's, without a branch (the edge values of a local device may
+    // divide by U = 0 and are dropped).
+    for (std::size_t i = 0; i < N; ++i) {
+        const std::size_t n = idx[i];
+        const bool on = choice[i] == 1;
+        const double c = t.c[2 * i + 1], w = t.w[2 * i + 1], f_local = t.f_local[i], local_delay = t.local_delay[i],
+                     local_energy = t.local_energy[i], edge_energy = t.edge_energy[i];
+        const double f_edge = s.f_edge_max * c / U;  // eq. (19), Theorem 2
+        const double time_share = w / V;             // eq. (20), general d_n
+        // eqs. (2) + (4) at Theorem 2's shares: rho C / f_edge + M d / (R tau) = c U / F + w V.
+        const double edge_delay = c * U / s.f_edge_max + w * V;
+        out.offload[n] = on;
+        out.f_local[n] = on ? 0.0 : f_local;             // eq. (13), Theorem 1
+        out.f_edge[n] = on ? f_edge : 0.0;
+        out.time_share[n] = on ? time_share : 0.0;
+        out.delay[n] = on ? edge_delay : local_delay;     // or eq. (1)
+        out.energy[n] = on ? edge_energy : local_energy;  // eq. (5) or eq. (3)
     }
     double cost = 0.0;
     for (std::size_t i = 0; i < N; ++i) {

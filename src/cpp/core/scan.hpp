@@ -12,6 +12,13 @@
 #define EDGESCHED_AVX2_SCAN 1
 #include <immintrin.h>
 #endif
+// A plain loop built twice, its AVX2 build picked at load time where the CPU has it (GCC on x86-64 Linux; one
+// build elsewhere): the same operations in both, no fused multiply-add, so the same values.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define EDGESCHED_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define EDGESCHED_CLONES
+#endif
 
 namespace edgesched {
 

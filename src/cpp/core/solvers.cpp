@@ -973,9 +973,7 @@ SearchResult solve_auto(const OptionTable& t, Span<std::int32_t> choice, const S
     r.cost = best;
     r.lower_bound = std::min(root_bound, best);
     r.prices = dual;
-    std::uint64_t space = 1;  // the number of choices, as far as it can stay within the limit
-    for (std::size_t n = 0; n < N && space <= kAutoExhaustiveLimit; ++n) space *= t.n_options(n);
-    if (space <= kAutoExhaustiveLimit) {
+    if (search_space_size(t) <= kAutoExhaustiveLimit) {
         r.cost = exhaustive(t, choice, threads);
         r.lower_bound = r.cost;
         r.proven = true;
