@@ -140,3 +140,17 @@ def test_auto_budget_and_gap_tolerance():
                          (dict(gap_tol=-0.1), "gap_tol")):
         with pytest.raises(ValueError, match=message):
             es.solve_offloading(**kw, **bad)
+
+
+def test_core_names_a_cell_label_out_of_range():
+    """The core checks the cell index as it counts the cells (the Python layer checks first; direct callers of the
+    compiled module get the same ValueError, naming the entry)."""
+    from edgesched import _core
+
+    arrays = {k: np.ones(3) for k in ("macs", "frames", "frame_bits", "rate", "tx_power", "f_local_max", "kappa",
+                                      "rho")}
+    for cell, message in ((np.array([0, 5, 1]), r"cell\[1\] is 5; it must be in 0 \.\. 1"),
+                          (np.array([0, 1, -2]), r"cell\[2\] is -2")):
+        with pytest.raises(ValueError, match=message):
+            _core.solve_paper(**arrays, cell=cell, f_edge_max=np.ones(2), w_delay=0.5, w_energy=0.5,
+                              method="greedy", seed=0, threads=2, node_limit=0, time_limit=0.0, gap_tol=0.0)
