@@ -5,9 +5,9 @@
 
 #include "bindings.hpp"
 #include "cells.hpp"
-#include "options.hpp"
 #include "paper.hpp"
-#include "solvers.hpp"
+#include "search.hpp"
+#include "table.hpp"
 
 namespace edgesched {
 

@@ -3,8 +3,10 @@
 #include <string>
 
 #include "bindings.hpp"
-#include "options.hpp"
-#include "solvers.hpp"
+#include "dual.hpp"
+#include "methods.hpp"
+#include "search.hpp"
+#include "table.hpp"
 
 namespace edgesched {
 

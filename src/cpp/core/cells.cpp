@@ -1,5 +1,7 @@
 #include "cells.hpp"
 
+#include "methods.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <exception>

@@ -1,5 +1,5 @@
-// Independent cells solved in one call (DESIGN.md §2, batched entry points): the devices of a cell share
-// its edge server and uplink, and cells share nothing, so each is the paper's problem on its own.
+// Independent cells solved in one call: the devices of a cell share its edge server and uplink, and cells
+// share nothing, so each is the paper's problem on its own (docs/model.md §1).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "paper.hpp"
-#include "solvers.hpp"
+#include "search.hpp"
 #include "span.hpp"
 
 namespace edgesched {

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "options.hpp"
 #include "span.hpp"
+#include "table.hpp"
 
 namespace edgesched {
 

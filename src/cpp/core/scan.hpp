@@ -1,6 +1,6 @@
 // Scans of a short array of doubles for its largest value and where it is, shared by the greedy and descent:
 // the maximum and the matches run over SIMD lanes where available (SSE2), with the scalar rules kept exactly;
-// has_avx2() picks the AVX2 builds of the fused scans in options.cpp and solvers.cpp.
+// has_avx2() picks the AVX2 builds of the fused scans in greedy.cpp and descent.cpp.
 #pragma once
 #include <cstddef>
 #include <cstdlib>

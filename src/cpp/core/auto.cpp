@@ -1,0 +1,75 @@
+#include "auto.hpp"
+
+#include "branch_and_bound.hpp"
+#include "descent.hpp"
+#include "exhaustive.hpp"
+#include "greedy.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+namespace edgesched {
+
+SearchResult solve_auto(const OptionTable& t, Span<std::int32_t> choice, const SearchLimits& limits,
+                        unsigned threads) {
+    const std::size_t N = t.n_devices();
+    const std::size_t max_moves = std::numeric_limits<std::size_t>::max();
+    // A first schedule: the paper's greedy improved by descent where it applies, else every device's
+    // cheapest option alone. Its tangent prices start the dual ascent: with several servers, coordinate
+    // ascent from zero prices can stall (a device priced out of one free server moves to another).
+    std::vector<std::int32_t> cand(N);
+    const Span<std::int32_t> cs(cand.data(), N);
+    DualState dual;
+    const bool paper = is_paper_table(t);
+    if (paper) {
+        paper_greedy(t, cs);
+        descent(t, cs, max_moves);
+    } else {  // a poor schedule, but its tangent prices are a good start for the ascent
+        dual.lambda.assign(t.n_servers(), 0.0);
+        dual.mu.assign(t.n_servers(), 0.0);
+        dual_rounding(t, dual, {}, cs);
+    }
+    const Loads first = compute_loads(t, Span<const std::int32_t>(cs));
+    dual = tangent_point(t, first);
+    // One server: the dual's maximum is found exactly from any start, and the search around the first
+    // schedule's tangent prices takes fewer steps. Several: coordinate ascent searches each server's whole
+    // range (warm searches stop at weaker bounds there).
+    const double root_bound = dual_bound(t, {}, dual, 4, kBisectionSteps, t.n_servers() == 1);
+
+    dual_rounding(t, dual, {}, choice);
+    descent(t, choice, max_moves);
+    double best = total_cost(t, Span<const std::int32_t>(choice));
+    const double c = first.total(t);
+    if (c < best) {
+        best = c;
+        std::copy(cand.begin(), cand.end(), choice.begin());
+    }
+    SearchResult r;
+    r.cost = best;
+    r.lower_bound = std::min(root_bound, best);
+    r.prices = dual;
+    if (search_space_size(t) <= kAutoExhaustiveChoices) {
+        r.cost = exhaustive(t, choice, threads);
+        r.lower_bound = r.cost;
+        r.proven = true;
+        return r;
+    }
+    // Certified close enough (like a MIP solver's relative gap limit): no exact search.
+    r.proven = best - r.lower_bound <= limits.rel_tol * std::abs(best);
+    if (r.proven || best - r.lower_bound <= limits.gap_tol * std::abs(best)) return r;
+    if (limits.node_limit > 0 && limits.time_limit_s > 0.0) {
+        SearchLimits search = limits;
+        search.rel_tol = std::max(limits.rel_tol, limits.gap_tol);  // prune what cannot gain more than that
+        const SearchResult b = branch_and_bound(t, choice, search, dual, root_bound);
+        r.cost = b.cost;
+        r.lower_bound = std::max(r.lower_bound, b.lower_bound);
+        r.proven = (b.proven && search.rel_tol == limits.rel_tol) ||
+                   r.cost - r.lower_bound <= limits.rel_tol * std::abs(r.cost);
+        r.nodes = b.nodes;
+    }
+    return r;
+}
+
+}  // namespace edgesched

@@ -1,0 +1,75 @@
+#include "table.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace edgesched {
+
+double rounding_scale(const OptionTable& t) {
+    double scale = 0.0;
+    for (std::size_t n = 0; n < t.n_devices(); ++n) {
+        double lin = 0.0;
+        for (std::size_t o = t.option(n, 0); o < t.option(n, 0) + t.n_options(n); ++o)
+            lin = std::max(lin, std::abs(t.linear[o]));
+        scale += lin;
+    }
+    std::vector<double> c_cap(t.n_servers(), 0.0), w_cap(t.n_servers(), 0.0);
+    for (std::size_t o = 0; o < t.linear.size; ++o) {
+        if (t.server[o] < 0) continue;
+        c_cap[static_cast<std::size_t>(t.server[o])] += t.c[o];
+        w_cap[static_cast<std::size_t>(t.server[o])] += t.w[o];
+    }
+    for (std::size_t j = 0; j < t.n_servers(); ++j) {  // a zero price adds nothing (and no 0 * inf)
+        if (t.A[j] > 0.0) scale += t.A[j] * c_cap[j] * c_cap[j];
+        if (t.B[j] > 0.0) scale += t.B[j] * w_cap[j] * w_cap[j];
+    }
+    return scale;
+}
+
+std::uint64_t search_space_size(const OptionTable& t) {
+    std::uint64_t size = 1;
+    for (std::size_t n = 0; n < t.n_devices(); ++n) {
+        const std::uint64_t k = t.n_options(n);
+        if (k != 0 && size > std::numeric_limits<std::uint64_t>::max() / k) {
+            return std::numeric_limits<std::uint64_t>::max();
+        }
+        size *= k;
+    }
+    return size;
+}
+
+bool is_paper_table(const OptionTable& t) {
+    for (std::size_t n = 0; n < t.n_devices(); ++n) {
+        if (t.n_options(n) != 2) return false;
+        if (t.server[t.option(n, 0)] >= 0 || t.server[t.option(n, 1)] < 0) return false;
+    }
+    return true;
+}
+
+void devices_by_server(const OptionTable& t, Span<const std::int32_t> fixed, std::vector<std::size_t>& dev_ptr,
+                       std::vector<std::size_t>& devs) {
+    const std::size_t S = t.n_servers(), N = t.n_devices();
+    std::vector<std::size_t> seen(S, N);  // the last device counted on each server
+    dev_ptr.assign(S + 1, 0);
+    auto each = [&](auto&& f) {
+        std::fill(seen.begin(), seen.end(), N);
+        for (std::size_t n = 0; n < N; ++n) {
+            const auto [lo, hi] = allowed(t, fixed, n);
+            for (std::size_t o = lo; o < hi; ++o) {
+                const std::int32_t j = t.server[o];
+                if (j >= 0 && seen[static_cast<std::size_t>(j)] != n) {
+                    seen[static_cast<std::size_t>(j)] = n;
+                    f(static_cast<std::size_t>(j), n);
+                }
+            }
+        }
+    };
+    each([&](std::size_t j, std::size_t) { ++dev_ptr[j + 1]; });
+    for (std::size_t j = 0; j < S; ++j) dev_ptr[j + 1] += dev_ptr[j];
+    devs.resize(dev_ptr[S]);
+    std::vector<std::size_t> next(dev_ptr.begin(), dev_ptr.end() - 1);
+    each([&](std::size_t j, std::size_t n) { devs[next[j]++] = n; });
+}
+
+}  // namespace edgesched
