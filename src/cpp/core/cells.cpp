@@ -49,11 +49,15 @@ void solve_paper_cells(const PaperDevices& d, Span<const double> f_edge_max, dou
                        const CellPartition& cells, const std::string& method, std::uint64_t seed,
                        const SearchLimits& limits, unsigned threads, const PaperSchedule& out,
                        const CellOutcome& result) {
+    const MethodInfo& solver = find_method(method, Problem::kPaper);
     const std::size_t K = cells.n_cells();
     std::size_t busy = 0;  // cells with devices
     for (std::size_t k = 0; k < K; ++k) busy += cells.ptr[k + 1] > cells.ptr[k] ? 1 : 0;
     const unsigned workers = static_cast<unsigned>(std::max<std::size_t>(1, std::min<std::size_t>(threads, busy)));
-    const unsigned inner_threads = busy == 1 ? std::max(1u, threads) : 1u;
+    MethodArgs args;
+    args.seed = seed;
+    args.limits = limits;
+    args.threads = busy == 1 ? std::max(1u, threads) : 1u;
     std::atomic<std::size_t> next{0};
     std::exception_ptr error;
     std::mutex error_mutex;
@@ -84,7 +88,7 @@ void solve_paper_cells(const PaperDevices& d, Span<const double> f_edge_max, dou
                 build_paper_table(d, s, idx, table);  // the only read of the cell's inputs
                 choice.assign(idx.size, 0);
                 const Span<std::int32_t> ch(choice.data(), choice.size());
-                const SearchResult r = solve_method(table.view(), method, ch, seed, limits, inner_threads);
+                const SearchResult r = solver.run(table.view(), ch, args);
                 const double cost = decode_paper(table, s, idx, Span<const std::int32_t>(ch), out);
                 result.cost[k] = cost;
                 result.lower_bound[k] = std::min(r.lower_bound, cost);

@@ -31,10 +31,11 @@ struct CellOutcome {
     Span<std::uint8_t> proven;       // the cell's schedule is proven optimal
 };
 
-// Solves every cell with `method` (see solve_method), `threads` workers taking cells in turn; a single
-// cell with devices gets the threads itself (the exhaustive search uses them). `f_edge_max[k]` is cell k's server
-// capacity. `out` is per device, in the caller's order. Every result equals that of the cell solved alone;
-// `limits` apply to each cell. Throws InvalidDevice for a device outside the model.
+// Solves every cell with `method`, one of the registry's methods for the paper's problem (methods.hpp; else
+// std::invalid_argument naming them), `threads` workers taking cells in turn; a single cell with devices gets
+// the threads itself (the exhaustive search uses them). `f_edge_max[k]` is cell k's server capacity. `out` is
+// per device, in the caller's order. Every result equals that of the cell solved alone; `limits` apply to
+// each cell. Throws InvalidDevice for a device outside the model.
 void solve_paper_cells(const PaperDevices& d, Span<const double> f_edge_max, double w_delay, double w_energy,
                        const CellPartition& cells, const std::string& method, std::uint64_t seed,
                        const SearchLimits& limits, unsigned threads, const PaperSchedule& out,

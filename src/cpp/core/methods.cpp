@@ -9,46 +9,118 @@
 #include "warm.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <limits>
 #include <stdexcept>
 
 namespace edgesched {
 
-SearchResult solve_method(const OptionTable& t, const std::string& method, Span<std::int32_t> choice,
-                          std::uint64_t seed, const SearchLimits& limits, unsigned threads,
-                          const DualState* prices) {
-    if (method == "auto") return solve_auto(t, choice, limits, threads);
-    if (method == "warm") return solve_warm(t, choice, prices, limits);
+namespace {
+
+// The cost of `choice` and the dual bound at its tangent prices (one pass over the table: cheap, looser).
+SearchResult at_tangent(const OptionTable& t, Span<const std::int32_t> choice) {
+    const Loads l = compute_loads(t, choice);  // once, for the cost and the bound
     SearchResult r;
-    if (method == "exhaustive") {
-        r.cost = exhaustive(t, choice, threads);
-        r.lower_bound = r.cost;
-        r.proven = true;
-        r.prices = tangent_point(t, compute_loads(t, Span<const std::int32_t>(choice)));
-        return r;
-    }
-    if (method == "bnb") return solve_bnb(t, choice, limits);
-    if (method == "greedy") {
-        if (!is_paper_table(t))
-            throw std::invalid_argument(
-                "method 'greedy' needs two options per device: option 0 without a server, option 1 on one");
-        paper_greedy(t, choice);
-    } else if (method == "descent") {
-        descent(t, choice, std::numeric_limits<std::size_t>::max());  // from the caller's start
-    } else if (method == "local") {
-        fixed_choice(t, 0, choice);
-    } else if (method == "edge") {
-        fixed_choice(t, 1, choice);
-    } else if (method == "random") {
-        random_choice(t, seed, choice);
-    } else {
-        throw std::invalid_argument("unknown method '" + method + "'");
-    }
-    const Loads l = compute_loads(t, Span<const std::int32_t>(choice));  // once, for the cost and the bound
     r.cost = l.total(t);
     r.prices = tangent_point(t, l);
     r.lower_bound = std::min(dual_value(t, {}, r.prices), r.cost);
     return r;
+}
+
+using Choice = Span<std::int32_t>;
+
+// The registry. Columns: name, summary, paper's problem, option tables, proves optimality, run.
+constexpr MethodInfo kMethods[] = {
+    {"auto",
+     "the greedy (where it applies) and the rounded relaxation, each improved by descent, then an exact search "
+     "within the budget; never worse than greedy",
+     true, true, true,
+     [](const OptionTable& t, Choice ch, const MethodArgs& a) { return solve_auto(t, ch, a.limits, a.threads); }},
+    {"greedy", "the paper's iterative greedy (Sec. IV-C); two-option tables only", true, true, false,
+     [](const OptionTable& t, Choice ch, const MethodArgs&) {
+         if (!is_paper_table(t))
+             throw std::invalid_argument(
+                 "method 'greedy' needs two options per device: option 0 without a server, option 1 on one");
+         paper_greedy(t, ch);
+         return at_tangent(t, ch);
+     }},
+    {"descent", "best single-device changes from the start until none improves", false, true, false,
+     [](const OptionTable& t, Choice ch, const MethodArgs&) {
+         descent(t, ch, std::numeric_limits<std::size_t>::max());  // from the caller's start
+         return at_tangent(t, ch);
+     }},
+    {"warm",
+     "a re-solve after a small change of the table, from the schedule in force and its prices, ending with pair "
+     "moves",
+     false, true, true,
+     [](const OptionTable& t, Choice ch, const MethodArgs& a) { return solve_warm(t, ch, a.prices, a.limits); }},
+    {"bnb",
+     "the reduced-cost enumeration at the relaxation's dual prices, then branch-and-bound on the dual bound",
+     false, true, true,
+     [](const OptionTable& t, Choice ch, const MethodArgs& a) { return solve_bnb(t, ch, a.limits); }},
+    {"exhaustive", "every choice in Gray-code order: the exact optimum of small instances", true, true, true,
+     [](const OptionTable& t, Choice ch, const MethodArgs& a) {
+         SearchResult r;
+         r.cost = exhaustive(t, ch, a.threads);
+         r.lower_bound = r.cost;
+         r.proven = true;
+         r.prices = tangent_point(t, compute_loads(t, Span<const std::int32_t>(ch)));
+         return r;
+     }},
+    {"local", "every device on option 0 (in the paper's problem: computing locally)", true, true, false,
+     [](const OptionTable& t, Choice ch, const MethodArgs&) {
+         fixed_choice(t, 0, ch);
+         return at_tangent(t, ch);
+     }},
+    {"edge", "every device on option 1 (in the paper's problem: offloading)", true, true, false,
+     [](const OptionTable& t, Choice ch, const MethodArgs&) {
+         fixed_choice(t, 1, ch);
+         return at_tangent(t, ch);
+     }},
+    {"random", "a uniformly random option per device, from SplitMix64 and the seed", true, true, false,
+     [](const OptionTable& t, Choice ch, const MethodArgs& a) {
+         random_choice(t, a.seed, ch);
+         return at_tangent(t, ch);
+     }},
+};
+
+std::string names(Problem problem) {
+    std::string s;
+    for (const MethodInfo& m : kMethods) {
+        if (!applies(m, problem)) continue;
+        if (!s.empty()) s += ", ";
+        s += m.name;
+    }
+    return s;
+}
+
+}  // namespace
+
+Span<const MethodInfo> methods() { return {kMethods, std::size(kMethods)}; }
+
+bool applies(const MethodInfo& m, Problem problem) { return problem == Problem::kPaper ? m.paper : m.options; }
+
+const MethodInfo& find_method(const std::string& name, Problem problem) {
+    const char* what = problem == Problem::kPaper ? "the paper's problem" : "option tables";
+    for (const MethodInfo& m : kMethods) {
+        if (name != m.name) continue;
+        if (!applies(m, problem))
+            throw std::invalid_argument("method '" + name + "' does not apply to " + what + "; use one of " +
+                                        names(problem));
+        return m;
+    }
+    throw std::invalid_argument("unknown method '" + name + "'; the methods of " + what + " are " + names(problem));
+}
+
+SearchResult solve_method(const OptionTable& t, const std::string& method, Span<std::int32_t> choice,
+                          std::uint64_t seed, const SearchLimits& limits, unsigned threads,
+                          const DualState* prices) {
+    MethodArgs args;
+    args.seed = seed;
+    args.limits = limits;
+    args.threads = threads;
+    args.prices = prices;
+    return find_method(method, Problem::kOptions).run(t, choice, args);
 }
 
 }  // namespace edgesched
