@@ -113,9 +113,11 @@ void bind_offloading(py::module_& m) {
           py::arg("rho"), py::arg("cell"), py::arg("f_edge_max"), py::arg("w_delay"), py::arg("w_energy"),
           py::arg("method"), py::arg("seed"), py::arg("threads"), py::arg("node_limit"),
           py::arg("time_limit"), py::arg("gap_tol"),
-          "Solve the paper's problem in every cell (per-device arrays of one length, or of length 1 for all; "
-          "cell: per-device cell index, or empty for one cell, returned copied; f_edge_max: per cell). ValueError names the "
-          "first device found outside the model.");
+          ("Solve the paper's problem in every cell (per-device arrays of one length, or of length 1 for all; "
+           "cell: per-device cell index, or empty for one cell, returned copied; f_edge_max: per cell). ValueError "
+           "names the first device found outside the model.\n\nMethods:" +
+           method_lines(Problem::kPaper))
+              .c_str());
     m.def("paper_table", &paper_table, py::arg("macs"), py::arg("frames"), py::arg("frame_bits"),
           py::arg("rate"), py::arg("tx_power"), py::arg("f_local_max"), py::arg("kappa"), py::arg("rho"),
           py::arg("f_edge_max"), py::arg("w_delay"), py::arg("w_energy"),

@@ -95,7 +95,8 @@ void bind_options(py::module_& m) {
           py::arg("c"), py::arg("w"), py::arg("A"), py::arg("B"), py::arg("method"), py::arg("start"),
           py::arg("prices"), py::arg("seed"), py::arg("threads"), py::arg("node_limit"), py::arg("time_limit"),
           py::arg("gap_tol"),
-          "Solve an option table. Inputs must already be validated.");
+          ("Solve an option table. Inputs must already be validated.\n\nMethods:" + method_lines(Problem::kOptions))
+              .c_str());
     m.def("table_cost", &table_cost, py::arg("option_ptr"), py::arg("linear"), py::arg("server"),
           py::arg("c"), py::arg("w"), py::arg("A"), py::arg("B"), py::arg("choice"),
           "Total cost of a choice (menu index per device).");

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "methods.hpp"
 #include "span.hpp"
 
 namespace edgesched {
@@ -33,7 +34,7 @@ Span<T> view1d_mut(carray<T>& a) {
 // hands it back when it is freed, and the next solve's outputs of the same size reuse it (at most 256 MB are
 // kept), so that re-solves do not write to fresh pages: a fresh page costs the kernel's zeroing and a fault
 // on first write, a costly trap in a virtual machine, and as much as a small cell's whole solve. Buffers are
-// taken and handed back with the GIL held.
+// taken and handed back with the GIL held (the pool: buffers.cpp).
 void* take_buffer(std::size_t bytes);
 void give_back_buffer(void* data, std::size_t bytes);
 inline constexpr std::size_t kPooledBytes = std::size_t{1} << 20;
@@ -57,7 +58,12 @@ carray<T> output_array(std::size_t n) {
                      owner);
 }
 
-void bind_offloading(py::module_& m);
-void bind_options(py::module_& m);
+// The areas of the module, one file each (bind_<area>.cpp).
+void bind_methods(py::module_& m);     // the registry of methods and the search constants
+void bind_offloading(py::module_& m);  // the paper's problem
+void bind_options(py::module_& m);     // the general option model
+
+// One line "name: summary" per method of the registry for `problem`, for docstrings.
+std::string method_lines(Problem problem);
 
 }  // namespace edgesched
