@@ -57,3 +57,35 @@ def test_core_names_the_methods_of_each_problem():
     with pytest.raises(ValueError, match="unknown method 'scip'; the methods of option tables are " + ", ".join(ORDER)):
         _core.solve_options(**t._arrays(), method="scip", start=np.zeros(3, np.int32), prices=None, seed=0,
                             threads=1, node_limit=0, time_limit=0.0, gap_tol=0.0)
+
+
+def test_results_are_typed_and_read_only():
+    out = paper_call("greedy")
+    assert isinstance(out, _core.PaperSolution)
+    fields = ("offload", "f_local", "f_edge", "time_share", "delay", "energy", "cell_cost", "cell_lower_bound",
+              "cell_proven", "cell")
+    dtypes = (np.bool_, *[np.float64] * 7, np.uint8, np.int64)
+    for field, dtype in zip(fields, dtypes):
+        assert getattr(out, field).dtype == dtype
+        with pytest.raises(AttributeError):
+            setattr(out, field, getattr(out, field))
+    assert out.offload.shape == (4,) and out.cell_cost.shape == (1,)
+    assert out.cell_cost[0] == pytest.approx(0.5 * out.delay.sum() + 0.5 * out.energy.sum())
+
+    t = _core.paper_table(**{k: np.full(3, v) for k, v in PAPER_ARRAYS.items()}, f_edge_max=22e9, w_delay=0.5,
+                          w_energy=0.5)
+    assert isinstance(t, _core.TableArrays)
+    assert t.option_ptr.tolist() == [0, 2, 4, 6] and t.server.tolist() == [-1, 0] * 3
+    assert t.A.tolist() == [0.5 / 22e9] and t.B.tolist() == [0.5]
+    with pytest.raises(AttributeError):
+        t.linear = t.linear
+
+    arrays = dict(option_ptr=t.option_ptr, linear=t.linear, server=t.server, c=t.c, w=t.w, A=t.A, B=t.B)
+    r = _core.solve_options(**arrays, method="bnb", start=np.zeros(3, np.int32), prices=None, seed=0, threads=1,
+                            node_limit=1000, time_limit=10.0, gap_tol=0.0)
+    assert isinstance(r, _core.OptionSolution)
+    assert r.choice.dtype == np.int32 and r.prices.shape == (2, 1)
+    assert r.proven and isinstance(r.nodes, int) and r.lower_bound <= r.cost
+    assert r.cost == pytest.approx(_core.table_cost(**arrays, choice=r.choice), rel=1e-12)
+    with pytest.raises(AttributeError):
+        r.cost = 0.0

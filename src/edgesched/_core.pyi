@@ -1,8 +1,99 @@
 """Type stub of the compiled core. Inputs are validated by the Python layer before they get here."""
-from typing import Any
+from typing import final
 
 import numpy as np
 from numpy.typing import NDArray
+
+#: Default node budget of an exact search (reduced-cost sets plus branch-and-bound nodes).
+DEFAULT_NODE_LIMIT: int
+#: Default time budget of an exact search, in seconds.
+DEFAULT_TIME_LIMIT: float
+#: Largest number of choices ``auto`` enumerates outright (2**22).
+AUTO_EXHAUSTIVE_CHOICES: int
+#: Largest number of choices ``exhaustive`` accepts on an option table (2**30).
+EXHAUSTIVE_MAX_CHOICES: int
+#: Largest number of devices per cell ``exhaustive`` accepts on the paper's problem (30).
+EXHAUSTIVE_MAX_DEVICES: int
+
+@final
+class MethodInfo:
+    """A solving method of the registry (read-only)."""
+    @property
+    def name(self) -> str: ...
+    @property
+    def summary(self) -> str:
+        """One line, no final period."""
+    @property
+    def paper(self) -> bool:
+        """Applies to the paper's problem (solve_paper)."""
+    @property
+    def options(self) -> bool:
+        """Applies to general option tables (solve_options)."""
+    @property
+    def proves(self) -> bool:
+        """Can prove its schedule optimal."""
+
+def methods() -> list[MethodInfo]:
+    """Every solving method, in documented order."""
+
+@final
+class PaperSolution:
+    """Result of solve_paper (read-only attributes; the arrays are fresh, owned by it)."""
+    @property
+    def offload(self) -> NDArray[np.bool_]: ...
+    @property
+    def f_local(self) -> NDArray[np.float64]: ...
+    @property
+    def f_edge(self) -> NDArray[np.float64]: ...
+    @property
+    def time_share(self) -> NDArray[np.float64]: ...
+    @property
+    def delay(self) -> NDArray[np.float64]: ...
+    @property
+    def energy(self) -> NDArray[np.float64]: ...
+    @property
+    def cell_cost(self) -> NDArray[np.float64]: ...
+    @property
+    def cell_lower_bound(self) -> NDArray[np.float64]: ...
+    @property
+    def cell_proven(self) -> NDArray[np.uint8]: ...
+    @property
+    def cell(self) -> NDArray[np.int64]: ...
+
+@final
+class TableArrays:
+    """The arrays of an option table (read-only attributes)."""
+    @property
+    def option_ptr(self) -> NDArray[np.int64]: ...
+    @property
+    def linear(self) -> NDArray[np.float64]: ...
+    @property
+    def server(self) -> NDArray[np.int32]: ...
+    @property
+    def c(self) -> NDArray[np.float64]: ...
+    @property
+    def w(self) -> NDArray[np.float64]: ...
+    @property
+    def A(self) -> NDArray[np.float64]: ...
+    @property
+    def B(self) -> NDArray[np.float64]: ...
+
+@final
+class OptionSolution:
+    """Result of solve_options (read-only attributes)."""
+    @property
+    def choice(self) -> NDArray[np.int32]: ...
+    @property
+    def cost(self) -> float: ...
+    @property
+    def lower_bound(self) -> float: ...
+    @property
+    def proven(self) -> bool: ...
+    @property
+    def nodes(self) -> int: ...
+    @property
+    def prices(self) -> NDArray[np.float64]:
+        """Shape (2, S): row 0 lambda, row 1 mu."""
 
 def solve_paper(
     macs: NDArray[np.float64], frames: NDArray[np.float64], frame_bits: NDArray[np.float64],
@@ -10,19 +101,19 @@ def solve_paper(
     kappa: NDArray[np.float64], rho: NDArray[np.float64], cell: NDArray[np.int64], f_edge_max: NDArray[np.float64],
     w_delay: float, w_energy: float, method: str, seed: int, threads: int, node_limit: int, time_limit: float,
     gap_tol: float,
-) -> dict[str, Any]: ...
+) -> PaperSolution: ...
 def paper_table(
     macs: NDArray[np.float64], frames: NDArray[np.float64], frame_bits: NDArray[np.float64],
     rate: NDArray[np.float64], tx_power: NDArray[np.float64], f_local_max: NDArray[np.float64],
     kappa: NDArray[np.float64], rho: NDArray[np.float64], f_edge_max: float, w_delay: float, w_energy: float,
-) -> dict[str, NDArray[Any]]: ...
+) -> TableArrays: ...
 def local_frequency(w_delay: float, w_energy: float, kappa: float, f_local_max: float) -> float: ...
 def solve_options(
     option_ptr: NDArray[np.int64], linear: NDArray[np.float64], server: NDArray[np.int32],
     c: NDArray[np.float64], w: NDArray[np.float64], A: NDArray[np.float64], B: NDArray[np.float64],
     method: str, start: NDArray[np.int32], prices: NDArray[np.float64] | None, seed: int, threads: int,
     node_limit: int, time_limit: float, gap_tol: float,
-) -> dict[str, Any]: ...
+) -> OptionSolution: ...
 def table_cost(
     option_ptr: NDArray[np.int64], linear: NDArray[np.float64], server: NDArray[np.int32],
     c: NDArray[np.float64], w: NDArray[np.float64], A: NDArray[np.float64], B: NDArray[np.float64],

@@ -158,15 +158,15 @@ def solve_offloading(
     except ValueError:
         paper_arrays(**inputs)  # an input out of range: raises the message naming the field and first index
         raise  # inputs in range whose costs overflow or vanish: the core's message names the device
-    cell_cost = out["cell_cost"]
+    cell_cost = out.cell_cost
     # The core's outputs are fresh arrays nothing else refers to, the cell index among them (the core's copy of
     # it, as it may be the caller's own array): the schedule keeps them without a copy.
     return Schedule._adopt(
-        offload=out["offload"], f_local=out["f_local"], f_edge=out["f_edge"],
-        time_share=out["time_share"], delay=out["delay"], energy=out["energy"],
-        cost=float(cell_cost.sum()), method=method, lower_bound=float(out["cell_lower_bound"].sum()),
-        optimal=bool(out["cell_proven"].all()), w_delay=w_delay, w_energy=w_energy,
-        cell=None if cell is None else out["cell"], cell_cost=None if cell is None else cell_cost,
+        offload=out.offload, f_local=out.f_local, f_edge=out.f_edge,
+        time_share=out.time_share, delay=out.delay, energy=out.energy,
+        cost=float(cell_cost.sum()), method=method, lower_bound=float(out.cell_lower_bound.sum()),
+        optimal=bool(out.cell_proven.all()), w_delay=w_delay, w_energy=w_energy,
+        cell=None if cell is None else out.cell, cell_cost=None if cell is None else cell_cost,
     )
 
 

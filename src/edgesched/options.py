@@ -306,9 +306,9 @@ def solve_options(
     budget = search_budget(node_limit, time_limit, gap_tol)
     out = _core.solve_options(**table._arrays(), method=method, start=start_arr, prices=prices_arr,
                               seed=seed_value(seed), threads=os.cpu_count() or 1, **budget)
-    cost, lb = float(out["cost"]), float(out["lower_bound"])
-    return OptionSchedule(out["choice"], cost, lb, relative_gap(cost, lb), bool(out["proven"]), method,
-                          out["prices"])
+    cost, lb = float(out.cost), float(out.lower_bound)
+    return OptionSchedule(out.choice, cost, lb, relative_gap(cost, lb), bool(out.proven), method,
+                          out.prices)
 
 
 def paper_table(
@@ -319,7 +319,8 @@ def paper_table(
     server 0). Arguments and units as :func:`edgesched.solve_offloading`; built by the same C++ code."""
     arrays = paper_arrays(macs, frames, frame_bits, rate, tx_power, f_local_max, kappa=kappa, rho=rho)
     system = paper_system(f_edge_max, w_delay, w_energy)
-    return OptionTable(**_core.paper_table(**arrays, **system))
+    t = _core.paper_table(**arrays, **system)
+    return OptionTable(t.option_ptr, t.linear, t.server, t.c, t.w, t.A, t.B)
 
 
 _UNITS = dict(macs="MAC", frames="frames", frame_bits="bit", rate="bit/s", tx_power="W", f_local_max="Hz",

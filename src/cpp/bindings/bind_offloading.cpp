@@ -11,6 +11,24 @@
 
 namespace edgesched {
 
+// Result of solve_paper: per device, the schedule (Theorems 1-2); per cell, its cost, certified lower bound and
+// whether it is proven optimal; and the core's copy of the cell index (empty for one cell).
+struct PaperSolution {
+    carray<bool> offload;
+    carray<double> f_local, f_edge, time_share, delay, energy;
+    carray<double> cell_cost, cell_lower_bound;
+    carray<std::uint8_t> cell_proven;
+    carray<std::int64_t> cell;
+};
+
+// The arrays of an option table (the paper's two-option table from paper_table).
+struct TableArrays {
+    carray<std::int64_t> option_ptr;
+    carray<double> linear;
+    carray<std::int32_t> server;
+    carray<double> c, w, A, B;
+};
+
 namespace {
 
 // The per-device arrays as spans: each of one length N, or of length 1 (one value for every device).
@@ -34,7 +52,7 @@ PaperDevices paper_devices(const carray<double>& macs, const carray<double>& fra
                         span(kappa, "kappa"),       span(rho, "rho"),               static_cast<std::size_t>(N)};
 }
 
-py::dict solve_paper(const carray<double>& macs, const carray<double>& frames,
+PaperSolution solve_paper(const carray<double>& macs, const carray<double>& frames,
                      const carray<double>& frame_bits, const carray<double>& rate,
                      const carray<double>& tx_power, const carray<double>& f_local_max,
                      const carray<double>& kappa, const carray<double>& rho, const carray<std::int64_t>& cell,
@@ -68,18 +86,9 @@ py::dict solve_paper(const carray<double>& macs, const carray<double>& frames,
         solve_paper_cells(d, capacity, w_delay, w_energy, cells, method, seed, limits, threads, out,
                           CellOutcome{view1d_mut(cell_cost), view1d_mut(cell_bound), view1d_mut(cell_proven)});
     }
-    py::dict r;
-    r["offload"] = offload;
-    r["f_local"] = f_local;
-    r["f_edge"] = f_edge;
-    r["time_share"] = time_share;
-    r["delay"] = delay;
-    r["energy"] = energy;
-    r["cell_cost"] = cell_cost;
-    r["cell_lower_bound"] = cell_bound;
-    r["cell_proven"] = cell_proven;
-    r["cell"] = cell_copy;
-    return r;
+    return PaperSolution{std::move(offload),   std::move(f_local), std::move(f_edge), std::move(time_share),
+                         std::move(delay),     std::move(energy),  std::move(cell_cost), std::move(cell_bound),
+                         std::move(cell_proven), std::move(cell_copy)};
 }
 
 template <class T>
@@ -87,27 +96,40 @@ py::array_t<T> to_numpy(const std::vector<T>& v) {
     return py::array_t<T>(static_cast<py::ssize_t>(v.size()), v.data());
 }
 
-py::dict paper_table(const carray<double>& macs, const carray<double>& frames, const carray<double>& frame_bits,
+TableArrays paper_table(const carray<double>& macs, const carray<double>& frames, const carray<double>& frame_bits,
                      const carray<double>& rate, const carray<double>& tx_power,
                      const carray<double>& f_local_max, const carray<double>& kappa, const carray<double>& rho,
                      double f_edge_max, double w_delay, double w_energy) {
     const PaperDevices d = paper_devices(macs, frames, frame_bits, rate, tx_power, f_local_max, kappa, rho);
     PaperTable t;
     build_paper_table(d, PaperSystem{f_edge_max, w_delay, w_energy}, CellDevices{nullptr, 0, d.size()}, t);
-    py::dict r;
-    r["option_ptr"] = to_numpy(t.option_ptr);
-    r["linear"] = to_numpy(t.linear);
-    r["server"] = to_numpy(t.server);
-    r["c"] = to_numpy(t.c);
-    r["w"] = to_numpy(t.w);
-    r["A"] = to_numpy(t.A);
-    r["B"] = to_numpy(t.B);
-    return r;
+    return TableArrays{to_numpy(t.option_ptr), to_numpy(t.linear), to_numpy(t.server), to_numpy(t.c),
+                       to_numpy(t.w),          to_numpy(t.A),      to_numpy(t.B)};
 }
 
 }  // namespace
 
 void bind_offloading(py::module_& m) {
+    py::class_<PaperSolution>(m, "PaperSolution",
+                              "Result of solve_paper (read-only attributes; the arrays are fresh, owned by it).")
+        .def_readonly("offload", &PaperSolution::offload)
+        .def_readonly("f_local", &PaperSolution::f_local)
+        .def_readonly("f_edge", &PaperSolution::f_edge)
+        .def_readonly("time_share", &PaperSolution::time_share)
+        .def_readonly("delay", &PaperSolution::delay)
+        .def_readonly("energy", &PaperSolution::energy)
+        .def_readonly("cell_cost", &PaperSolution::cell_cost)
+        .def_readonly("cell_lower_bound", &PaperSolution::cell_lower_bound)
+        .def_readonly("cell_proven", &PaperSolution::cell_proven)
+        .def_readonly("cell", &PaperSolution::cell);
+    py::class_<TableArrays>(m, "TableArrays", "The arrays of an option table (read-only attributes).")
+        .def_readonly("option_ptr", &TableArrays::option_ptr)
+        .def_readonly("linear", &TableArrays::linear)
+        .def_readonly("server", &TableArrays::server)
+        .def_readonly("c", &TableArrays::c)
+        .def_readonly("w", &TableArrays::w)
+        .def_readonly("A", &TableArrays::A)
+        .def_readonly("B", &TableArrays::B);
     m.def("solve_paper", &solve_paper, py::arg("macs"), py::arg("frames"), py::arg("frame_bits"),
           py::arg("rate"), py::arg("tx_power"), py::arg("f_local_max"), py::arg("kappa"),
           py::arg("rho"), py::arg("cell"), py::arg("f_edge_max"), py::arg("w_delay"), py::arg("w_energy"),

@@ -1,6 +1,7 @@
 // Binding of the general option model: a CSR option table in, the chosen options and bounds out.
 #include <algorithm>
 #include <string>
+#include <utility>
 
 #include "bindings.hpp"
 #include "dual.hpp"
@@ -9,6 +10,17 @@
 #include "table.hpp"
 
 namespace edgesched {
+
+// Result of solve_options: the choice (menu index per device), its cost, a certified lower bound, whether the
+// choice is proven optimal, the nodes of the exact search, and the dual prices as a (2, S) array (row 0 lambda,
+// row 1 mu).
+struct OptionSolution {
+    carray<std::int32_t> choice;
+    double cost = 0.0, lower_bound = 0.0;
+    bool proven = false;
+    std::uint64_t nodes = 0;
+    carray<double> prices;
+};
 
 namespace {
 
@@ -29,8 +41,8 @@ OptionTable table_view(const carray<std::int64_t>& option_ptr, const carray<doub
 }
 
 // `prices`: None, or warm's starting multipliers as a (2, S) array (row 0 lambda, row 1 mu). The result's
-// "prices" has the same layout.
-py::dict solve_options(const carray<std::int64_t>& option_ptr, const carray<double>& linear,
+// prices have the same layout.
+OptionSolution solve_options(const carray<std::int64_t>& option_ptr, const carray<double>& linear,
                        const carray<std::int32_t>& server, const carray<double>& c, const carray<double>& w,
                        const carray<double>& A, const carray<double>& B, const std::string& method,
                        const carray<std::int32_t>& start, const py::object& prices, std::uint64_t seed,
@@ -62,14 +74,7 @@ py::dict solve_options(const carray<std::int64_t>& option_ptr, const carray<doub
     carray<double> out_prices({py::ssize_t{2}, S});
     std::copy(r.prices.lambda.begin(), r.prices.lambda.end(), out_prices.mutable_data());
     std::copy(r.prices.mu.begin(), r.prices.mu.end(), out_prices.mutable_data() + S);
-    py::dict out;
-    out["choice"] = choice;
-    out["cost"] = r.cost;
-    out["lower_bound"] = r.lower_bound;
-    out["proven"] = r.proven;
-    out["nodes"] = r.nodes;
-    out["prices"] = out_prices;
-    return out;
+    return OptionSolution{std::move(choice), r.cost, r.lower_bound, r.proven, r.nodes, std::move(out_prices)};
 }
 
 double table_cost(const carray<std::int64_t>& option_ptr, const carray<double>& linear,
@@ -91,6 +96,13 @@ double relaxation_bound(const carray<std::int64_t>& option_ptr, const carray<dou
 }  // namespace
 
 void bind_options(py::module_& m) {
+    py::class_<OptionSolution>(m, "OptionSolution", "Result of solve_options (read-only attributes).")
+        .def_readonly("choice", &OptionSolution::choice)
+        .def_readonly("cost", &OptionSolution::cost)
+        .def_readonly("lower_bound", &OptionSolution::lower_bound)
+        .def_readonly("proven", &OptionSolution::proven)
+        .def_readonly("nodes", &OptionSolution::nodes)
+        .def_readonly("prices", &OptionSolution::prices);
     m.def("solve_options", &solve_options, py::arg("option_ptr"), py::arg("linear"), py::arg("server"),
           py::arg("c"), py::arg("w"), py::arg("A"), py::arg("B"), py::arg("method"), py::arg("start"),
           py::arg("prices"), py::arg("seed"), py::arg("threads"), py::arg("node_limit"), py::arg("time_limit"),
