@@ -6,6 +6,32 @@
 
 namespace edgesched {
 
+double Loads::total(const OptionTable& t) const {
+    double quad = 0.0;
+    for (std::size_t j = 0; j < U.size(); ++j) quad += t.A[j] * U[j] * U[j] + t.B[j] * V[j] * V[j];
+    return linear + quad;
+}
+
+Loads compute_loads(const OptionTable& t, Span<const std::int32_t> choice) {
+    Loads l;
+    l.U.assign(t.n_servers(), 0.0);
+    l.V.assign(t.n_servers(), 0.0);
+    for (std::size_t n = 0; n < t.n_devices(); ++n) {
+        const std::size_t o = t.option(n, choice[n]);
+        l.linear += t.linear[o];
+        const std::int32_t j = t.server[o];
+        if (j >= 0) {
+            l.U[static_cast<std::size_t>(j)] += t.c[o];
+            l.V[static_cast<std::size_t>(j)] += t.w[o];
+        }
+    }
+    return l;
+}
+
+double total_cost(const OptionTable& t, Span<const std::int32_t> choice) {
+    return compute_loads(t, choice).total(t);
+}
+
 double rounding_scale(const OptionTable& t) {
     double scale = 0.0;
     for (std::size_t n = 0; n < t.n_devices(); ++n) {
