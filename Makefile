@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 BUILD_REQS := scikit-build-core>=0.10 pybind11>=2.12 numpy>=1.24
+# The version is written once, in pyproject.toml.
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 
 .PHONY: venv install inplace demo test bench clean
 
@@ -22,7 +24,7 @@ install: venv
 # Developer loop: build the extension into src/edgesched so `PYTHONPATH=src` works without installing.
 inplace: venv
 	cmake -S . -B build/inplace -DCMAKE_BUILD_TYPE=Release \
-	  -DSKBUILD_PROJECT_NAME=edgesched -DSKBUILD_PROJECT_VERSION=0.1.0 \
+	  -DSKBUILD_PROJECT_NAME=edgesched -DSKBUILD_PROJECT_VERSION=$(VERSION) \
 	  -DPython_EXECUTABLE=$(abspath $(PY)) \
 	  -Dpybind11_DIR=$$($(PY) -c 'import pybind11; print(pybind11.get_cmake_dir())')
 	cmake --build build/inplace
@@ -36,7 +38,10 @@ demo: install
 	@echo "Figures (quick settings: 5 seeds, a few points): build/demo/fig3.png build/demo/fig4.png build/demo/fig5.png"
 	@echo "Full figures (100 seeds a point, under a minute): .venv/bin/edgesched reproduce all --out figures"
 
+# Lint and type checks (configured in pyproject.toml), then the tests and a smoke run of the benchmarks.
 test: install
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/mypy
 	$(PY) -m pytest -q tests bench --benchmark-disable
 
 bench: install

@@ -37,7 +37,7 @@ def main(label: str) -> None:
     rows = []
     for what, rounds in [("local", 15), ("greedy", 8), ("auto, node_limit=0", 5), ("auto", 5)]:
         method, _, limit = what.partition(", node_limit=")
-        t = timed(lambda: es.solve_offloading(**kw, method=method, node_limit=int(limit or 200_000)), rounds)
+        t = timed(lambda m=method, n=int(limit or 200_000): es.solve_offloading(**kw, method=m, node_limit=n), rounds)
         rows.append(f"{what} {t[0] / one_pass[0]:.0f}/{t[1] / one_pass[1]:.0f}")
     big = es.scenarios.heterogeneous(10_000, seed=0).solver_kwargs()
     core = timed(lambda: es.solve_offloading(**big, method="greedy"), 60)

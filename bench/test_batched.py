@@ -1,4 +1,4 @@
-"""Batched greedy (issue 8) against looping the C++ core over the scenarios and against one pass over the
+"""Batched greedy against looping the C++ core over the scenarios and against one pass over the
 inputs, side by side in one run.
 
     .venv/bin/python -m pytest bench/test_batched.py --benchmark-only
@@ -12,7 +12,7 @@ import pytest
 
 import edgesched as es
 from edgesched import scenarios
-from edgesched.batched import solve_batch
+from edgesched.solvers.batched import solve_batch
 
 DEVICE_KEYS = ("macs", "frames", "frame_bits", "rate", "tx_power", "f_local_max", "kappa", "rho")
 SCENARIO_KEYS = ("f_edge_max", "w_delay", "w_energy")

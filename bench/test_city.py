@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import edgesched as es
-from edgesched.kernels import paper_options
+from edgesched.model.menus import station_arrays
 
 SIX = ("macs", "frames", "frame_bits", "rate", "tx_power", "f_local_max")
 
@@ -89,14 +89,12 @@ def test_one_big_cell_greedy(benchmark, request, impl):
 
 @pytest.mark.parametrize("what", ["memory pass", "table build"])
 def test_option_table_build(benchmark, request, what):
-    """The Numba kernel building the option table of 10^6 devices (3 stations each) from physical arrays."""
+    """The option table's arrays of 10^6 devices (3 stations each): Theorem 1 on arrays, then the Numba kernel."""
     c = es.scenarios.city(100 if _small(request) else 10_000, 100, seed=2, k_nearest=3)
     benchmark.group = f"option table, {c.n_devices} devices x 4 options"
-    arrays = dict(macs=c.macs, frames=c.frames, frame_bits=c.frame_bits, rate=c.rate, station=c.station,
-                  tx_power=c.tx_power, f_local_max=c.f_local_max, kappa=c.kappa, rho=c.rho)
     if what == "memory pass":
-        benchmark(_one_pass, [arrays[k] if k != "rate" else arrays[k][:, 0] for k in SIX])
+        benchmark(_one_pass, [getattr(c.devices, k) for k in SIX])
         return
-    paper_options(**arrays, w_delay=0.5, w_energy=0.5)  # compile outside the timing
-    out = benchmark(paper_options, **arrays, w_delay=0.5, w_energy=0.5)
+    station_arrays(c.devices, c.rate, c.station, 0.5, 0.5)  # compile outside the timing
+    out = benchmark(station_arrays, c.devices, c.rate, c.station, 0.5, 0.5)
     assert out["linear"].shape == (4 * c.n_devices,)

@@ -1,4 +1,4 @@
-"""Online re-optimization (issue 7): a warm re-solve (method ``"warm"`` from the schedule in force and the last
+"""Online re-optimization: a warm re-solve (method ``"warm"`` from the schedule in force and the last
 dual prices) against a cold one (``"auto"`` with ``node_limit=0``) on the same changed city, in one run, and one
 whole simulation step.
 
@@ -58,7 +58,7 @@ def test_warm_against_cold(benchmark, request):
     """Both on the same instance, interleaved, at three successive steps (the warm schedule and its prices
     carried to the next); per step the times, costs and their ratio go to extra_info.
 
-    The target (issue 7): at 10^4 devices warm is at least 5x faster than cold, at equal or lower cost.
+    The target: at 10^4 devices warm is at least 5x faster than cold, at equal or lower cost.
     """
     sim = OnlineCity(_config(request))
     sim.apply(sim.resolve(warm=False)[0].choice)

@@ -13,29 +13,28 @@ Skipped without PySCIPOpt (``pip install 'edgesched[exact]'``).
 from __future__ import annotations
 
 import time
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pytest
 
-from edgesched import scenarios
-from edgesched.options import OptionTable, paper_table, solve_options
+from edgesched import OptionTable, paper_table, scenarios, solve_options
 
 pytest.importorskip("pyscipopt")
 
-from edgesched.exact import solve_scip  # noqa: E402
+from edgesched.solvers.exact import solve_scip  # noqa: E402
 
 SIZES = (50, 200, 1000)
 SEEDS = tuple(range(5))
 ROUNDS = {"auto": 5, "auto, gap_tol=0": 5, "greedy": 20, "scip": 3}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _tables(n: int, seeds: tuple[int, ...]) -> tuple[OptionTable, ...]:
     return tuple(paper_table(**scenarios.heterogeneous(n, s).solver_kwargs()) for s in seeds)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _optima(n: int, seeds: tuple[int, ...]) -> tuple[float, ...]:
     out = []
     for table in _tables(n, seeds):

@@ -17,7 +17,7 @@ import pytest
 
 import edgesched as es
 from edgesched import reference
-from edgesched.batched import solve_batch
+from edgesched.solvers.batched import solve_batch
 
 SIX = ("macs", "frames", "frame_bits", "rate", "tx_power", "f_local_max")
 PER_DEVICE = (*SIX, "kappa", "rho")

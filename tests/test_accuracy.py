@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edgesched.accuracy import AccuracyCurve, default_curve, min_frames
+from edgesched.physics.accuracy import AccuracyCurve, default_curve, min_frames
 
 
 @st.composite
@@ -116,7 +116,8 @@ def test_min_frames_per_device_max_frames() -> None:
 
 def test_unreachable_names_device_alpha_and_best() -> None:
     c = default_curve()
-    with pytest.raises(ValueError, match=r"device 2: alpha\[2\] = 0\.95 is unreachable .*at most 16 frames is 0\.94389"):
+    with pytest.raises(ValueError,
+                       match=r"device 2: alpha\[2\] = 0\.95 is unreachable .*at most 16 frames is 0\.94389"):
         min_frames(c, [0.8, 0.9, 0.95, 0.97])
     with pytest.raises(ValueError, match=r"device 1: alpha\[1\] = 0\.9 .*at most 8 frames is 0\.882649"):
         min_frames(c, [0.9, 0.9], [16, 8])
@@ -177,7 +178,8 @@ def test_call_validation(m, pattern: str) -> None:  # type: ignore[no-untyped-de
         ([0, 1], [0.1, 0.2], r"frames\[0\] is 0\.0; frame counts must be integers >= 1"),
         ([1, 2.5], [0.1, 0.2], r"frames\[1\] is 2\.5"),
         ([1, np.nan], [0.1, 0.2], r"frames\[1\] is nan"),
-        ([1, 2, 3], [0.1, 0.3, 0.2], r"accuracy\[2\] \(frames=3\) is 0\.2 < accuracy\[1\] = 0\.3; accuracies must be non-decreasing"),
+        ([1, 2, 3], [0.1, 0.3, 0.2],
+         r"accuracy\[2\] \(frames=3\) is 0\.2 < accuracy\[1\] = 0\.3; accuracies must be non-decreasing"),
         ([1, 2], [0.1, 1.2], r"accuracy\[1\] is 1\.2; accuracies must be in \[0, 1\]"),
         ([1, 2], [-0.1, 0.2], r"accuracy\[0\] is -0\.1"),
         ([1, 2], [0.1, np.nan], r"accuracy\[1\] is nan"),

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from edgesched import macs as macs_mod
-from edgesched.arch import (
+from edgesched.physics.arch import (
     ARCHITECTURES,
     Add,
     Architecture,

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import edgesched as es
 from edgesched import batched, scenarios
-from edgesched.batched import solve_batch
+from edgesched.solvers.batched import solve_batch
 
 from .strategies import paper_instances
 

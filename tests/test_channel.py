@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edgesched.channel import (
+from edgesched.physics.channel import (
     DEFAULT_NOISE_DBM_PER_HZ,
     channel_gain,
     db_to_linear,

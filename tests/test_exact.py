@@ -1,4 +1,4 @@
-"""edgesched.exact: SCIP's MIQP against brute force, the paper's greedy, and the C++ solvers' certificates."""
+"""edgesched.solvers.exact: SCIP's MIQP against brute force, the paper's greedy, and the C++ solvers' certificates."""
 from __future__ import annotations
 
 import itertools
@@ -9,12 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edgesched import scenarios, solve_offloading
-from edgesched.options import OptionTable, paper_table, solve_options
+from edgesched import OptionTable, paper_table, scenarios, solve_offloading, solve_options
+from edgesched.solvers.exact import ExactResult, solve_scip
 
 from .strategies import paper_instances
-
-from edgesched.exact import ExactResult, solve_scip
 
 
 @pytest.fixture(scope="module")

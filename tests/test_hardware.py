@@ -6,7 +6,7 @@ import math
 import pytest
 
 from edgesched import reference
-from edgesched.hardware import (
+from edgesched.physics.hardware import (
     BITS,
     GB,
     HARDWARE,

@@ -1,4 +1,4 @@
-"""The Numba kernels against the reference and the C++ table builder, and run as plain Python."""
+"""The Numba kernels, run compiled and as plain Python (``NUMBA_DISABLE_JIT=1``): the same numbers."""
 from __future__ import annotations
 
 import os
@@ -6,70 +6,23 @@ import subprocess
 import sys
 
 import numpy as np
-import pytest
-from hypothesis import given
 
-import edgesched as es
-from edgesched import reference
-from edgesched.kernels import option_costs
-
-from .strategies import paper_instances
+from edgesched.kernels import nearest_stations
 
 
-def _paper_options(kw: dict) -> tuple[np.ndarray, ...]:
-    """The paper's two options per device, priced by ``option_costs`` (local first, as paper_table)."""
-    n = int(np.size(kw["macs"]))
-    per = {k: np.broadcast_to(np.asarray(kw[k], float), n) for k in
-           ("macs", "frames", "frame_bits", "rate", "tx_power", "f_local_max", "kappa", "rho")}
-    cycles, bits = per["rho"] * per["macs"], per["frames"] * per["frame_bits"]
-    local = option_costs(cycles, per["f_local_max"], per["kappa"], 0.0, 0.0, 1.0, per["tx_power"], 0.0,
-                         kw["w_delay"], kw["w_energy"])
-    edge = option_costs(0.0, 1.0, 1.0, cycles, bits, per["rate"], per["tx_power"], 0.0, kw["w_delay"],
-                        kw["w_energy"])
-    return local, edge
-
-
-@given(kw=paper_instances(1, 12))
-def test_option_costs_equal_the_paper_table_and_the_reference(kw):
-    (lin0, c0, w0, f0), (lin1, c1, w1, f1) = _paper_options(kw)
-    table = es.paper_table(**kw)
-    np.testing.assert_allclose(lin0, table.linear[0::2], rtol=1e-13)
-    np.testing.assert_allclose(lin1, table.linear[1::2], rtol=1e-13)
-    np.testing.assert_allclose(c1, table.c[1::2], rtol=1e-14)
-    np.testing.assert_allclose(w1, table.w[1::2], rtol=1e-14)
-    assert not c0.any() and not w0.any() and not f1.any()
-    # Theorem 1 frequency and the local cost, per device, from the plain-Python oracle.
-    n = lin0.size
-    for i in range(n):
-        at = (lambda k: float(np.broadcast_to(np.asarray(kw[k], float), n)[i]))
-        f_ref = reference.local_frequency(kw["w_delay"], kw["w_energy"], at("kappa"), at("f_local_max"))
-        assert f0[i] == pytest.approx(f_ref, rel=1e-13)
-
-
-def test_fixed_delay_and_validation():
-    lin, c, w, f = option_costs(0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0, [0.1, 0.2], 2.0, 0.5)
-    np.testing.assert_allclose(lin, [0.2, 0.4])
-    assert not (c.any() or w.any() or f.any())
-    with pytest.raises(ValueError, match=r"rate\[1\] is 0.0"):
-        option_costs(1.0, 1e9, 1e-28, 0.0, 1.0, [1.0, 0.0], 0.1, 0.0, 0.5, 0.5)
-    with pytest.raises(ValueError, match=r"up_bits\[0\] is nan"):
-        option_costs(1.0, 1e9, 1e-28, 0.0, [np.nan], 1.0, 0.1, 0.0, 0.5, 0.5)
-    with pytest.raises(ValueError, match="mismatched lengths"):
-        option_costs([1.0, 2.0], [1e9, 1e9, 1e9], 1e-28, 0.0, 0.0, 1.0, 0.1, 0.0, 0.5, 0.5)
-    with pytest.raises(ValueError, match="w_delay"):
-        option_costs(1.0, 1e9, 1e-28, 0.0, 0.0, 1.0, 0.1, 0.0, 0.0, 0.5)
+def _stations(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return nearest_stations(rng.uniform(0, 1000, (400, 2)), rng.uniform(0, 1000, (37, 2)), 3, 1000.0)
 
 
 def test_kernels_are_correct_as_plain_python():
-    """NUMBA_DISABLE_JIT=1 runs the kernels as Python: the same numbers must come out (to the last bit
-    but one: compiled and numpy's cube roots may round differently)."""
-    code = ("import numpy as np; from tests.test_kernels import _paper_options; import edgesched as es;"
-            "kw = es.scenarios.heterogeneous(25, seed=4).solver_kwargs();"
-            "print(repr(np.concatenate([np.concatenate(x) for x in _paper_options(kw)]).tolist()))")
+    """NUMBA_DISABLE_JIT=1 runs the kernels as Python: the same stations and distances must come out."""
+    code = ("import numpy as np; from tests.test_kernels import _stations;"
+            "s, d = _stations(4); print(repr((s.tolist(), d.tolist())))")
     env = {**os.environ, "NUMBA_DISABLE_JIT": "1", "PYTHONPATH": os.pathsep.join(sys.path)}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True,
                          cwd=os.path.dirname(os.path.dirname(__file__)))
-    plain = np.array(eval(out.stdout))  # noqa: S307 - our own repr of a list of floats
-    kw = es.scenarios.heterogeneous(25, seed=4).solver_kwargs()
-    jit = np.concatenate([np.concatenate(x) for x in _paper_options(kw)])
-    np.testing.assert_allclose(plain, jit, rtol=1e-15, atol=0)
+    plain_station, plain_distance = eval(out.stdout)  # noqa: S307 - our own repr of lists of numbers
+    station, distance = _stations(4)
+    np.testing.assert_array_equal(plain_station, station)
+    np.testing.assert_allclose(plain_distance, distance, rtol=1e-15, atol=0)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edgesched.macs import MODELS, LayerMacs, _conv3d, model_macs, r3d18
+from edgesched.physics.macs import MODELS, LayerMacs, _conv3d, model_macs, r3d18
 
 R3D18_16x112 = 40_696_553_472  # torchvision documents "40.70 GFLOPS" (really MACs)
 

@@ -249,7 +249,7 @@ def test_core_checks_every_value_it_reads(field):
 def test_unknown_method_and_exhaustive_limit():
     with pytest.raises(ValueError, match="method is 'best'"):
         solve_offloading(**GOOD, method="best")
-    n = edgesched.offloading.EXHAUSTIVE_MAX_DEVICES + 1
+    n = edgesched.methods.EXHAUSTIVE_MAX_DEVICES + 1
     with pytest.raises(ValueError, match="at most 30 devices"):
         solve_offloading(30e9, 13, 301056, np.full(n, 1e7), 0.2, 1.8e9, method="exhaustive")
 

@@ -1,4 +1,4 @@
-"""The online city simulation (edgesched.online, issue 7): physics, monitor, policies, files and the CLI."""
+"""The online city simulation (edgesched.online): physics, monitor, policies, files and the CLI."""
 from __future__ import annotations
 
 import argparse
@@ -13,9 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from edgesched import online, solve_options
-from edgesched.accuracy import default_curve
-from edgesched.channel import channel_gain, noise_power_watt
 from edgesched.online import COLUMNS, TIMING_COLUMNS, OnlineCity, SimConfig, load_config, simulate
+from edgesched.physics.accuracy import default_curve
+from edgesched.physics.channel import channel_gain, noise_power_watt
 
 EXAMPLE = os.path.join(os.path.dirname(__file__), os.pardir, "examples", "simulate_city.toml")
 SMALL = dict(n_stations=4, devices_per_station=25, steps=12)
@@ -38,7 +38,7 @@ def implied_shadowing_db(sim: OnlineCity, rate: np.ndarray) -> np.ndarray:
     cfg = sim.config
     d = np.hypot(*(sim.device_xy[:, None, :] - sim.station_xy[sim.station]).transpose(2, 0, 1))
     g = np.asarray(channel_gain(np.maximum(d, cfg.min_distance)))
-    snr_free = sim._d["tx_power"][:, None] * g / float(noise_power_watt(cfg.bandwidth, cfg.noise_dbm_per_hz))
+    snr_free = sim.population.tx_power[:, None] * g / float(noise_power_watt(cfg.bandwidth, cfg.noise_dbm_per_hz))
     return 10 * np.log10(snr_free) - 10 * np.log10(np.expm1(rate / cfg.bandwidth * math.log(2)))
 
 
@@ -77,7 +77,7 @@ def test_evaluate_matches_the_option_table_cost(seed, k, csi, w_energy, data):
     V = np.bincount(j[on], weights=table.w[o][on], minlength=4)
     per_server = np.bincount(j[on], weights=out["delay"][on], minlength=4)
     np.testing.assert_allclose(per_server, U**2 / sim.capacity + V**2, rtol=1e-10)
-    assert np.all(out["accuracy"] >= sim._d["alpha"])
+    assert np.all(out["accuracy"] >= sim.population.alpha)
 
 
 def test_unreachable_server_hands_over_to_the_nearest_station():
@@ -102,11 +102,11 @@ def test_new_devices_start_local_and_the_old_keep_their_servers():
 
 def test_requirement_changes_redraw_alpha_and_frames():
     sim = OnlineCity(SimConfig(**SMALL, alpha_change_prob=1.0, mobility="static"))
-    alpha0 = sim._d["alpha"].copy()
+    alpha0 = sim.population.alpha.copy()
     sim.advance()
     assert sim.alpha_changes == sim.n_devices
-    assert not np.any(sim._d["alpha"] == alpha0)
-    np.testing.assert_array_equal(sim.frames, default_curve().min_frames(sim._d["alpha"]))
+    assert not np.any(sim.population.alpha == alpha0)
+    np.testing.assert_array_equal(sim.frames, default_curve().min_frames(sim.population.alpha))
 
 
 # -- mobility ----------------------------------------------------------------
@@ -292,7 +292,7 @@ def test_example_file_loads_with_every_key():
     assert (cfg.steps, cfg.k_nearest, cfg.trigger, cfg.warm) == (200, 2, "drift", True)
     with open(EXAMPLE, "rb") as fh:
         text = fh.read().decode()
-    for name, (section, key, _) in online._SPEC.items():
+    for name, (section, key, _) in online.config.FIELDS.items():
         if name != "trace":
             assert f"\n{key} = " in text, f"{section}.{key} missing from the example"
 
@@ -338,7 +338,7 @@ def test_simulate_command_writes_the_series_and_the_plot(tmp_path, capsys):
     cfg.write_text("[simulation]\nsteps = 5\n[city]\nn_stations = 4\ndevices_per_station = 10\n"
                    "[population]\narrival_rate = 1.0\n")
     parser = argparse.ArgumentParser(prog="edgesched")
-    online.add_parser(parser.add_subparsers(dest="command", required=True))
+    online.cli.add_parser(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["simulate", str(cfg), "--out", str(tmp_path / "out"), "--no-progress"])
     assert args.func(args) == 0
     lines = (tmp_path / "out" / "series.csv").read_text().splitlines()

@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edgesched import paper_table, solve_options
-from edgesched.accuracy import AccuracyCurve, default_curve
-from edgesched.hardware import HARDWARE, MB, Hardware
-from edgesched.macs import r3d18
+from edgesched.physics.accuracy import AccuracyCurve, default_curve
+from edgesched.physics.hardware import HARDWARE, MB, Hardware
+from edgesched.physics.macs import r3d18
+from edgesched.physics.variants import ModelVariant, example_variants
 from edgesched.pipeline import Cloud, Device, Pipeline
-from edgesched.variants import ModelVariant, example_variants
 
 CURVE = default_curve()
 ORIGINAL = ModelVariant("r3d_18", CURVE)

@@ -1,4 +1,4 @@
-"""The profile report (seed 000's Tables 3-4 shape) and its command-line subcommand."""
+"""The profile report (the shape of a before/after table) and its command-line subcommand."""
 from __future__ import annotations
 
 import argparse
@@ -6,10 +6,10 @@ import math
 
 import pytest
 
-from edgesched.hardware import HARDWARE, MB, Hardware
-from edgesched.macs import r3d18
-from edgesched.profiling import ProfileReport, add_parser, profile
-from edgesched.variants import ModelVariant
+from edgesched.experiments.profiling import ProfileReport, add_parser, profile
+from edgesched.physics.hardware import HARDWARE, MB, Hardware
+from edgesched.physics.macs import r3d18
+from edgesched.physics.variants import ModelVariant
 
 
 def test_numbers_come_from_the_variant_and_the_hardware() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import inspect
 import itertools
 import math
@@ -65,7 +66,7 @@ def lists_of(inst: dict) -> dict:
 
 
 def independent_total(inst: dict, offload) -> float:
-    """DESIGN.md §1 closed form: sum_{not S} F0 + sum_S e_n + (b1/F) U^2 + b1 V^2."""
+    """The closed form of docs/model.md §3: sum_{not S} F0 + sum_S e_n + (b1/F) U^2 + b1 V^2."""
     d = lists_of(inst)
     b1, b2, big_f = inst["w_delay"], inst["w_energy"], inst["f_edge_max"]
     total = u = v = 0.0
@@ -107,7 +108,7 @@ def test_public_api_and_no_numpy():
             imported.add((node.module or "").split(".")[0] if node.level == 0 else "<relative>")
     assert imported <= {"__future__", "itertools", "math", "operator", "dataclasses", "typing"}, imported
     sched = ref.evaluate([True], [1e9], [4], [3e5], [1e7], [0.1], [1e9])
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         sched.cost = 0.0  # frozen
     assert isinstance(sched.cost, float) and sched.method == "evaluate"
     for field in ("offload", "f_local", "f_edge", "time_share", "delay", "energy"):

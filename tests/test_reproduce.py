@@ -10,8 +10,8 @@ pd = pytest.importorskip("pandas")
 pytest.importorskip("pyarrow")
 pytest.importorskip("matplotlib")
 
-from edgesched import plots
-from edgesched.reproduce import FIGURES, QUICK, reproduce
+from edgesched.experiments import plots
+from edgesched.experiments.reproduce import FIGURES, QUICK, reproduce
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

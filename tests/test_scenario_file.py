@@ -10,9 +10,10 @@ from hypothesis import strategies as st
 
 import edgesched
 from edgesched import scenarios
-from edgesched.accuracy import default_curve
-from edgesched.macs import r3d18
-from edgesched.scenario_file import ScenarioFileError, load_scenario, load_sweep
+from edgesched.experiments.sweep_file import load_sweep
+from edgesched.physics.accuracy import default_curve
+from edgesched.physics.macs import r3d18
+from edgesched.scenarios import ScenarioFileError, load_scenario
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edgesched.accuracy import AccuracyCurve, default_curve
-from edgesched.channel import shannon_rate
-from edgesched.macs import r3d18
+from edgesched.physics.accuracy import AccuracyCurve, default_curve
+from edgesched.physics.channel import shannon_rate
+from edgesched.physics.macs import r3d18
 from edgesched.scenarios import SOLVER_KEYS, Scenario, frame_bits_rgb, heterogeneous, paper_default
 
 EXPECTED_KEYS = {

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edgesched.accuracy import default_curve
-from edgesched.arch import get_architecture, r3d_18
-from edgesched.hardware import HARDWARE
-from edgesched.variants import ModelVariant, example_variants, low_rank, prune_channels
+from edgesched.physics.accuracy import default_curve
+from edgesched.physics.arch import get_architecture, r3d_18
+from edgesched.physics.hardware import HARDWARE
+from edgesched.physics.variants import ModelVariant, example_variants, low_rank, prune_channels
 
 
 def keep(c: int, r: float) -> int:

@@ -81,7 +81,7 @@ def menus_of(table: OptionTable) -> list[list[tuple[float, int, float, float]]]:
 
 
 def dual_value(table: OptionTable, prices: np.ndarray) -> float:
-    """The Lagrangian dual g(lambda, mu) (DESIGN.md §1-2): a lower bound on every choice's cost."""
+    """The Lagrangian dual g(lambda, mu) (docs/model.md §5): a lower bound on every choice's cost."""
     lam, mu = prices
     on = table.server >= 0
     s = np.where(on, table.server, 0)

@@ -1,10 +1,19 @@
-"""edgesched: delay/energy-optimal placement of video DNN inference on devices and edge servers.
+"""edgesched: delay/energy-optimal placement of video DNN inference on devices, edge servers and the cloud.
 
 The core model is Pan et al., *Joint Optimization of DNN Inference Delay and Energy under Accuracy
 Constraints for AR Applications*: MAC-based delay and energy, Theorem 1 (local CPU frequency), Theorem 2
-(edge CPU and TDMA time shares) and the iterative greedy offloading policy.
+(edge CPU and TDMA time shares) and the iterative greedy offloading policy; ``docs/model.md`` states the
+mathematics. The package is laid out by job:
+
+- :mod:`edgesched.model`: devices, option tables, the closed forms of Theorems 1-2, results;
+- :mod:`edgesched.solvers`: the solvers' entry points (the C++ core, array code for many scenarios, SCIP);
+- :mod:`edgesched.methods`: the registry of solver methods and their budgets;
+- :mod:`edgesched.physics`: channel, accuracy curves, architectures and MACs, model variants, hardware;
+- :mod:`edgesched.scenarios`, :mod:`edgesched.pipeline`, :mod:`edgesched.online`, :mod:`edgesched.experiments`.
 """
 from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
 
 try:
     from . import _core  # noqa: F401
@@ -15,26 +24,28 @@ except ImportError as exc:  # pragma: no cover - only on a broken install
         f"Original error: {exc}"
     ) from exc
 
-from . import (accuracy, arch, batched, channel, hardware, kernels, macs, online, pipeline, profiling, reference,
-               scenarios, variants)
-from .arch import Architecture
-from .batched import BatchSchedule, solve_batch
-from .hardware import HARDWARE, Hardware
-from .offloading import METHODS, solve, solve_offloading
+from . import experiments, kernels, model, online, pipeline, scenarios
+from .experiments import profile, profiling, sweep
+from .methods import METHODS, OPTION_METHODS
+from .model import Devices, OptionSchedule, OptionTable, Schedule, paper_table
 from .online import SimConfig, simulate
-from .options import OptionSchedule, OptionTable, paper_table, solve_options
+from .physics import accuracy, arch, channel, hardware, macs, variants
+from .physics.arch import Architecture
+from .physics.hardware import HARDWARE, Hardware
+from .physics.variants import ModelVariant
 from .pipeline import Cloud, Device, Pipeline, PipelineResult
-from .profiling import profile
-from .scenario_file import load_scenario
-from .schedule import Schedule
-from .sweep import sweep
-from .variants import ModelVariant
+from .scenarios import load_scenario
+from .solvers import BatchSchedule, batched, solve, solve_batch, solve_offloading, solve_options
 
-__version__ = "0.1.0"
+try:
+    __version__ = version("edgesched")
+except PackageNotFoundError:  # pragma: no cover - the source tree without an install
+    __version__ = "0+unknown"
+
 __all__ = [
-    "HARDWARE", "METHODS", "Architecture", "BatchSchedule", "Cloud", "Device", "Hardware", "ModelVariant",
-    "OptionSchedule", "OptionTable", "Pipeline", "PipelineResult", "Schedule", "SimConfig", "accuracy", "arch", "batched",
-    "channel", "hardware", "kernels", "load_scenario", "macs", "online", "paper_table", "pipeline", "profile", "profiling",
-    "reference", "scenarios", "solve", "solve_batch", "solve_offloading", "solve_options", "simulate", "sweep", "variants",
-    "__version__",
+    "HARDWARE", "METHODS", "OPTION_METHODS", "Architecture", "BatchSchedule", "Cloud", "Device", "Devices",
+    "Hardware", "ModelVariant", "OptionSchedule", "OptionTable", "Pipeline", "PipelineResult", "Schedule",
+    "SimConfig", "accuracy", "arch", "batched", "channel", "experiments", "hardware", "kernels", "load_scenario",
+    "macs", "model", "online", "paper_table", "pipeline", "profile", "profiling", "scenarios", "simulate", "solve",
+    "solve_batch", "solve_offloading", "solve_options", "sweep", "variants", "__version__",
 ]

@@ -5,13 +5,16 @@ hint of what is expected (``"rate[3] is -1.0; rate must be > 0 bit/s"``).
 """
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["float_array", "device_array", "positive_scalar", "device_count", "seed_value", "cell_index",
-           "search_budget"]
+__all__ = ["bounded_array", "bounded_pair", "bounded_scalar", "cell_index", "check_values", "device_array",
+           "device_count", "device_values", "float_array", "index_label", "positive_scalar", "search_budget",
+           "seed_value", "unit_ratio", "whole_number"]
 
 
 def float_array(name: str, value: Any) -> np.ndarray:
@@ -35,7 +38,9 @@ def _first_bad(bad: np.ndarray) -> int:
     return int(np.flatnonzero(bad)[0])
 
 
-def _check_values(name: str, arr: np.ndarray, *, allow_zero: bool, unit: str, integral: bool) -> None:
+def check_values(name: str, arr: np.ndarray, *, allow_zero: bool, unit: str, integral: bool) -> None:
+    """ValueError naming ``name`` and the first bad index unless every entry is finite, > 0 (>= 0 with
+    ``allow_zero``) and, with ``integral``, whole."""
     label = (lambda i: f"{name}[{i}]") if arr.ndim else (lambda i: name)
     flat = arr.reshape(-1)
     nonfinite = ~np.isfinite(flat)
@@ -81,7 +86,7 @@ def device_array(
 ) -> np.ndarray:
     """A validated float64 array of length ``n`` (a scalar is broadcast)."""
     arr = float_array(name, value)
-    _check_values(name, arr, allow_zero=allow_zero, unit=unit, integral=integral)
+    check_values(name, arr, allow_zero=allow_zero, unit=unit, integral=integral)
     if arr.ndim == 0:
         return np.full(n, float(arr))
     return arr
@@ -95,7 +100,7 @@ def positive_scalar(name: str, value: Any, *, unit: str = "", allow_zero: bool =
         arr = np.asarray(float(value))
     except OverflowError:  # a Python int beyond float64
         raise ValueError(f"{name} is an integer too large for a float64; {name} must be finite") from None
-    _check_values(name, arr, allow_zero=allow_zero, unit=unit, integral=False)
+    check_values(name, arr, allow_zero=allow_zero, unit=unit, integral=False)
     return float(arr)
 
 
@@ -140,3 +145,117 @@ def search_budget(node_limit: Any, time_limit: Any, gap_tol: Any) -> dict[str, A
         raise ValueError(f"gap_tol is {gap_tol!r}; it must be in [0, 1)")
     return dict(node_limit=int(node_limit), time_limit=positive_scalar("time_limit", time_limit, unit="s",
                                                                        allow_zero=True), gap_tol=gap)
+
+
+def index_label(arr: NDArray[Any], flat_index: int) -> str:
+    """``"[3]"`` for 1-d arrays, ``"[1, 2]"`` for n-d, ``""`` for scalars: the index of a flat position."""
+    if arr.ndim == 0:
+        return ""
+    return "[" + ", ".join(str(int(i)) for i in np.unravel_index(flat_index, arr.shape)) + "]"
+
+
+def bounded_array(
+    x: ArrayLike,
+    name: str,
+    *,
+    plural: str | None = None,
+    unit: str = "",
+    low: float | None = None,
+    low_inclusive: bool = False,
+    high: float | None = None,
+    high_inclusive: bool = True,
+) -> NDArray[np.float64]:
+    """``x`` as a float64 array, every element finite and within the bounds.
+
+    With ``low`` every element must be ``> low`` (``>=`` when ``low_inclusive``), with ``high`` ``<= high``
+    (``<`` when not ``high_inclusive``). The error names ``name`` and the first bad index, e.g.
+    ``"distance[3] is -1.0; distances must be > 0 m"``.
+    """
+    plural = plural if plural is not None else name + "s"
+    unit_sfx = f" {unit}" if unit else ""
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be a real number or an array of real numbers: {exc}") from None
+    flat = arr.reshape(-1)
+    bad = ~np.isfinite(flat)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"{name}{index_label(arr, i)} is {float(flat[i])!r}; {plural} must be finite")
+    if low is not None:
+        bad = flat < low if low_inclusive else flat <= low
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            op = ">=" if low_inclusive else ">"
+            raise ValueError(
+                f"{name}{index_label(arr, i)} is {float(flat[i])!r}; {plural} must be {op} {low:g}{unit_sfx}"
+            )
+    if high is not None:
+        bad = flat > high if high_inclusive else flat >= high
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            op = "<=" if high_inclusive else "<"
+            raise ValueError(
+                f"{name}{index_label(arr, i)} is {float(flat[i])!r}; {plural} must be {op} {high:g}{unit_sfx}"
+            )
+    return arr
+
+
+def whole_number(value: Any, name: str, low: int = 1, *, integral_float: bool = True) -> int:
+    """``value`` as an int if it is an integer ``>= low`` (an integral float too, unless ``integral_float`` is
+    False); bools and everything else are a ValueError ``"{name} is {value!r}; {name} must be an integer >= {low}"``."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    msg = f"{name} is {value!r}; {name} must be an integer >= {low}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral if not integral_float else numbers.Real):
+        raise ValueError(msg)
+    if isinstance(value, numbers.Integral):
+        v = int(value)
+    else:
+        fv = float(value)
+        if not (math.isfinite(fv) and fv == math.floor(fv)):
+            raise ValueError(msg)
+        v = int(fv)
+    if v < low:
+        raise ValueError(msg)
+    return v
+
+
+def device_values(value: ArrayLike, name: str, n: int) -> NDArray[np.float64]:
+    """``value`` (values already checked) broadcast from a scalar to ``(n,)``, or checked to be of shape ``(n,)``;
+    a float64 copy."""
+    arr = np.asarray(value, dtype=np.float64) if not isinstance(value, np.ndarray) else value
+    if arr.ndim == 0:
+        return np.full(n, float(arr), dtype=np.float64)
+    if arr.shape != (n,):
+        raise ValueError(f"{name} has shape {arr.shape}; expected a scalar or shape ({n},) (one value per device)")
+    return np.array(arr, dtype=np.float64)
+
+
+def bounded_scalar(value: Any, name: str, *, plural: str, unit: str = "", low: float | None = 0.0,
+                   low_inclusive: bool = False) -> float:
+    """A scalar checked as :func:`bounded_array` checks arrays."""
+    arr = bounded_array(value, name, plural=plural, unit=unit, low=low, low_inclusive=low_inclusive)
+    if arr.ndim != 0:
+        raise ValueError(f"{name} must be a scalar; got shape {arr.shape}")
+    return float(arr)
+
+
+def bounded_pair(value: Any, name: str, *, low: float, low_inclusive: bool, high: float | None = None,
+                 unit: str = "") -> tuple[float, float]:
+    """A ``(low, high)`` pair of bounded values with ``low <= high``."""
+    arr = bounded_array(value, name, plural=f"{name} bounds", unit=unit, low=low, low_inclusive=low_inclusive,
+                        high=high)
+    if arr.shape != (2,):
+        raise ValueError(f"{name} has shape {arr.shape}; expected (low, high)")
+    lo, hi = float(arr[0]), float(arr[1])
+    if lo > hi:
+        raise ValueError(f"{name} is ({lo!r}, {hi!r}); low must be <= high")
+    return lo, hi
+
+
+def unit_ratio(value: Any, name: str) -> float:
+    """A ratio in (0, 1] (a kept width, a rank), else a ValueError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0.0 < float(value) <= 1.0:
+        raise ValueError(f"{name} is {value!r}; {name} must be a number in (0, 1]")
+    return float(value)

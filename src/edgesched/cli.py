@@ -12,33 +12,39 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from . import online, profiling, scenarios
-from .offloading import METHODS, solve
+from .experiments import profiling
+from .experiments.reproduce import FIGURES, reproduce
+from .methods import EXHAUSTIVE_MAX_DEVICES, METHODS
+from .model.results import Schedule, certificate_text
+from .online import cli as online_cli
+from .scenarios import load_scenario, paper_default
+from .solvers.offloading import solve
 
 __all__ = ["SUBCOMMANDS", "build_parser", "main"]
-
-DEMO_METHODS = ("greedy", "auto", "exhaustive", "local", "edge", "random")
 
 
 # -- demo --------------------------------------------------------------------
 
 def _demo(args: argparse.Namespace) -> int:
-    sc = scenarios.paper_default(n_devices=args.devices, seed=args.seed)
+    sc = paper_default(n_devices=args.devices, seed=args.seed)
     print(f"Paper default scenario (Pan et al., Sec. V): {sc.n_devices} devices in a 500 m x 500 m square, "
           f"{sc.bandwidth / 1e6:g} MHz, edge {sc.f_edge_max / 1e9:g} GHz, alpha {sc.alpha[0]:g} -> "
           f"M* = {int(sc.frames[0])} frames, C(M*) = {sc.macs[0] / 1e9:.2f} GMAC ({sc.model}), seed {sc.seed}")
-    results = {}
-    for method in DEMO_METHODS:
-        if method == "exhaustive" and sc.n_devices > 30:
+    print(f"Weights w_delay = {sc.w_delay:g} 1/s, w_energy = {sc.w_energy:g} 1/J; devices: f_local_max "
+          f"{sc.f_local_max[0] / 1e9:g} GHz, tx_power {sc.tx_power[0]:g} W, kappa {sc.kappa[0]:g} J s^2/cycle^3, "
+          f"rho {sc.rho[0]:g} cycle/MAC, frame {sc.frame_bits[0]:g} bit")
+    results: dict[str, tuple[Schedule, float]] = {}
+    for method in METHODS:
+        if method == "exhaustive" and sc.n_devices > EXHAUSTIVE_MAX_DEVICES:
             continue
         t0 = time.perf_counter()
-        results[method] = solve(sc, method=method, seed=args.seed)
-        results[method] = (results[method], time.perf_counter() - t0)
+        schedule = solve(sc, method=method, seed=args.seed)
+        results[method] = (schedule, time.perf_counter() - t0)
     best, _ = results["auto"]
-    print(f"\nDecisions of method 'auto' (certified gap {best.gap:.1e}):")
+    print(f"\nDecisions of method 'auto' ({certificate_text(best.cost, best.lower_bound)}):")
     print(best.table())
     print("\nCost of each method (w_delay * delay + w_energy * energy, summed over devices):")
-    for method, (sched, seconds) in results.items():
+    for sched, seconds in results.values():
         print(f"  {sched.summary()}  [{seconds * 1e3:.1f} ms]")
     return 0
 
@@ -57,8 +63,6 @@ def add_demo_parser(sub: Any) -> argparse.ArgumentParser:
 # -- reproduce ---------------------------------------------------------------
 
 def _reproduce(args: argparse.Namespace) -> int:
-    from .reproduce import FIGURES, reproduce
-
     names = list(FIGURES) if args.figure == "all" else [args.figure]
     t0 = time.perf_counter()
     written = reproduce(names, args.out, quick=args.quick, seeds=args.seeds, max_workers=args.workers,
@@ -74,7 +78,7 @@ def add_reproduce_parser(sub: Any) -> argparse.ArgumentParser:
     p = sub.add_parser("reproduce", help="the paper's Sec. V figures (Figs. 3-5) from this implementation",
                        description="Run the sweeps of the paper's Figs. 3-5 on its default scenario and write "
                                    "figN.png and figN.csv (means with 95%% intervals) into --out.")
-    p.add_argument("figure", choices=("fig3", "fig4", "fig5", "all"), help="which figure (all: the three)")
+    p.add_argument("figure", choices=(*FIGURES, "all"), help="which figure (all: every one)")
     p.add_argument("--quick", action="store_true", help="a few points and 5 seeds (seconds) instead of the "
                                                         "full sweeps (100 seeds a point)")
     p.add_argument("--out", default="figures", metavar="DIR", help="output directory (default ./figures)")
@@ -88,8 +92,6 @@ def add_reproduce_parser(sub: Any) -> argparse.ArgumentParser:
 # -- solve -------------------------------------------------------------------
 
 def _solve(args: argparse.Namespace) -> int:
-    from .scenario_file import load_scenario
-
     sc = load_scenario(args.scenario)
     schedule = sc.solve(method=args.method, seed=args.seed)
     print(f"{sc.path}: {sc.n_devices} devices, {len(sc.server_names)} server(s), method {args.method!r}")
@@ -121,8 +123,8 @@ def add_solve_parser(sub: Any) -> argparse.ArgumentParser:
 # -- sweep -------------------------------------------------------------------
 
 def _sweep(args: argparse.Namespace) -> int:
-    from .scenario_file import load_sweep
-    from .sweep import summarize, sweep
+    from .experiments.sweep import summarize, sweep
+    from .experiments.sweep_file import load_sweep
 
     spec = load_sweep(args.sweep)
     out = args.out or spec.out
@@ -164,7 +166,7 @@ SUBCOMMANDS: tuple[Callable[[Any], argparse.ArgumentParser], ...] = (
     add_sweep_parser,
     add_reproduce_parser,
     profiling.add_parser,
-    online.add_parser,
+    online_cli.add_parser,
 )
 
 

@@ -1,7 +1,7 @@
 """Slow, plain-Python restatement of the paper: the correctness oracle for edgesched.
 
 Paper: G. Pan, H. Zhang, S. Xu, S. Zhang, X. Chen, "Joint Optimization of DNN Inference Delay and
-Energy under Accuracy Constraints for AR Applications" (``seeds/004``), Sections II-IV.
+Energy under Accuracy Constraints for AR Applications", Sections II-IV.
 
 Everything here is written with plain loops and :mod:`math` on Python floats, one device at a time,
 with the paper's equation numbers in the comments.  It is slow on purpose and shares no code with the

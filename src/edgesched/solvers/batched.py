@@ -1,14 +1,17 @@
-"""Many scenarios at once: the paper's two-option problem as array code over NumPy or CuPy (issue 8).
+"""Many scenarios at once: the paper's two-option problem as array code over NumPy or CuPy.
 
 A sweep solves S independent scenarios of N devices each. Here every step is one array operation over
 all S x N devices, written once against an array module ``xp`` (``numpy`` on the CPU, ``cupy`` on a GPU):
 
-- the option table (DESIGN.md §1-2): option 0 local at the Theorem 1 frequency, option 1 on the edge;
+- the option table (``docs/model.md`` §3-§4): option 0 local at the Theorem 1 frequency, option 1 on the edge;
 - the paper's greedy (Sec. IV-C), every scenario stepping together; a scenario that stops keeps choosing
   the same rejected move (its sums no longer change), so it needs no special case, and stopped rows are
   dropped from the working arrays once they are many;
 - best-improvement descent with O(1) move deltas;
-- the decode to frequencies, time shares, delays and energies (Theorems 1 and 2).
+- the decode to frequencies, time shares, delays and energies (Theorems 1 and 2), and the dual bound at the
+  schedule's tangent prices (``docs/model.md`` §5), so that every schedule carries a certified gap.
+
+The closed forms come from :mod:`edgesched.model.theorems`, the one array implementation of Theorems 1 and 2.
 
 With ``xp = numpy`` the arithmetic is the C++ core's, operation for operation and sums in index order
 (``cumsum``), so the decisions equal ``edgesched.solve_offloading``'s, except where two scores tie to within the
@@ -18,26 +21,29 @@ on 3,000 random ones). CuPy's sums and transcendental functions may round differ
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._validation import float_array
+from .._optional import need
+from .._validation import float_array
+from ..methods import REGISTRY, check_method
+from ..model import theorems
+from ..model.defaults import F_EDGE_MAX, KAPPA, RHO, W_DELAY, W_ENERGY
+from ..model.devices import DEVICE_FIELDS
+from ..model.results import Certified
 
 __all__ = ["BACKENDS", "BATCH_METHODS", "BatchSchedule", "solve_batch"]
 
-#: Methods accepted by :func:`solve_batch`.
-BATCH_METHODS = ("greedy", "descent", "local", "edge")
 #: Array backends accepted by :func:`solve_batch`.
 BACKENDS = ("numpy", "cupy")
-_UNITS = dict(macs="MAC", frames="frames", frame_bits="bit", rate="bit/s", tx_power="W", f_local_max="Hz",
-              kappa="J s^2/cycle^3", rho="cycle/MAC")
 
 
 @dataclass(frozen=True, eq=False)
-class BatchSchedule:
+class BatchSchedule(Certified):
     """Schedules of S scenarios of N devices (read-only NumPy arrays, row s is scenario s).
 
     Attributes
@@ -46,6 +52,11 @@ class BatchSchedule:
         True where the device's inference runs on the edge server.
     cost : ndarray of float, shape (S,)
         Each scenario's ``sum(w_delay * delay + w_energy * energy)``, eq. (8).
+    lower_bound : ndarray of float, shape (S,)
+        Each scenario's certified lower bound: the dual function at the schedule's tangent prices
+        (``docs/model.md`` §5), a one-pass bound; ``gap`` follows from it.
+    optimal : ndarray of bool, shape (S,)
+        Where the bound meets the cost (to a relative 1e-9): the schedule is proven optimal.
     delay : ndarray of float, shape (S, N)
         Inference delay in s (eqs. 1, 2, 4).
     energy : ndarray of float, shape (S, N)
@@ -66,10 +77,13 @@ class BatchSchedule:
     f_edge: np.ndarray
     time_share: np.ndarray
     f_local: np.ndarray
+    lower_bound: np.ndarray
+    optimal: np.ndarray
     method: str
 
     def __post_init__(self) -> None:
-        for name in ("offload", "cost", "delay", "energy", "f_edge", "time_share", "f_local"):
+        for name in ("offload", "cost", "delay", "energy", "f_edge", "time_share", "f_local", "lower_bound",
+                     "optimal"):
             a = np.array(getattr(self, name), copy=True)
             a.setflags(write=False)
             object.__setattr__(self, name, a)
@@ -100,13 +114,11 @@ def _table(xp: ModuleType, d: dict[str, Any]) -> _Table:
     wd, we = d["w_delay"], d["w_energy"]
     cycles = d["rho"] * d["macs"]                     # rho * C(M*), cycle
     bits = d["frames"] * d["frame_bits"]              # M* d, bit
-    # Theorem 1, eq. (13): f* = min(cbrt(b1 / (2 b2 kappa)), f_max), f_max when b2 = 0.
-    priced = we > 0
-    denom = xp.where(priced, 2.0 * we * d["kappa"], 1.0)
-    f = xp.where(priced, xp.minimum(xp.cbrt(wd / denom), d["f_local_max"]), d["f_local_max"])
-    linear0 = wd * cycles / f + we * d["kappa"] * cycles * f * f   # eq. (10) with eqs. (1), (3)
-    linear1 = we * d["tx_power"] * bits / d["rate"]                # eq. (5), weighted
-    return _Table(linear0, linear1, xp.sqrt(cycles), xp.sqrt(bits / d["rate"]), f, wd / d["f_edge_max"], wd)
+    f = theorems.local_frequency(xp, wd, we, d["kappa"], d["f_local_max"])  # Theorem 1
+    return _Table(theorems.local_cost(wd, we, cycles, f, d["kappa"]),
+                  theorems.transmit_cost(we, d["tx_power"], bits, d["rate"]),
+                  theorems.compute_weight(cycles), theorems.airtime_weight(bits, d["rate"]), f,
+                  wd / d["f_edge_max"], wd)
 
 
 def _greedy(xp: ModuleType, t: _Table) -> Any:
@@ -158,7 +170,7 @@ def _descent(xp: ModuleType, t: _Table, offload: Any) -> Any:
     linear = _seqsum(xp, xp.where(offload, t.linear1, t.linear0))
     A, B = t.A[:, 0], t.B[:, 0]
     while True:
-        # total = sum linear + A U^2 + B V^2 (DESIGN.md §1); a move must beat rounding noise on it.
+        # total = sum linear + A U^2 + B V^2 (docs/model.md §3); a move must beat rounding noise on it.
         tol = 1e-13 * xp.abs(linear + (A * U * U + B * V * V))
         sign = xp.where(offload, -1.0, 1.0)     # offloaded devices would leave, local ones join
         dc, dw = sign * t.c, sign * t.w
@@ -175,25 +187,42 @@ def _descent(xp: ModuleType, t: _Table, offload: Any) -> Any:
 
 
 def _decode(xp: ModuleType, t: _Table, d: dict[str, Any], offload: Any) -> dict[str, Any]:
-    """Frequencies, shares, delays, energies and costs of ``offload`` (Theorems 1 and 2)."""
+    """Frequencies, shares, delays, energies and costs of ``offload`` (Theorems 1 and 2), and the dual bound at
+    the tangent prices ``lambda = 2 A U``, ``mu = 2 B V`` (``docs/model.md`` §5)."""
     cycles = d["rho"] * d["macs"]
     bits = d["frames"] * d["frame_bits"]
     U = _seqsum(xp, xp.where(offload, t.c, 0.0))
     V = _seqsum(xp, xp.where(offload, t.w, 0.0))
-    U = xp.where(U > 0, U, 1.0)[:, None]         # scenarios with no device offloaded: any nonzero value
-    V = xp.where(V > 0, V, 1.0)[:, None]
-    f_edge = d["f_edge_max"] * t.c / U           # Theorem 2, eq. (19)
-    share = t.w / V                              # Theorem 2, eq. (20) in its general form (unequal d_n)
-    edge_delay = cycles / f_edge + bits / (d["rate"] * share)     # eqs. (2) + (4)
-    edge_energy = d["tx_power"] * bits / d["rate"]                # eq. (5)
+    U1 = xp.where(U > 0, U, 1.0)[:, None]        # scenarios with no device offloaded: any nonzero value
+    V1 = xp.where(V > 0, V, 1.0)[:, None]
+    f_edge, share = theorems.edge_shares(t.c, t.w, U1, V1, d["f_edge_max"])
+    edge_delay = theorems.shared_delay(t.c, t.w, U1, V1, d["f_edge_max"])
     f = t.f_local
-    delay = xp.where(offload, edge_delay, cycles / f)             # eq. (1)
-    energy = xp.where(offload, edge_energy, d["kappa"] * cycles * f * f)  # eq. (3)
+    delay = xp.where(offload, edge_delay, theorems.local_delay(cycles, f))
+    energy = xp.where(offload, theorems.transmit_energy(d["tx_power"], bits, d["rate"]),
+                      theorems.local_energy(d["kappa"], cycles, f))
+    cost = _seqsum(xp, d["w_delay"] * delay + d["w_energy"] * energy)  # eqs. (6)-(8)
+    A, B = t.A[:, 0], t.B[:, 0]
+    lam, mu = 2.0 * A * U, 2.0 * B * V
+    priced = xp.minimum(t.linear0, t.linear1 + lam[:, None] * t.c + mu[:, None] * t.w)
+    bound = _seqsum(xp, priced) - (lam * lam / (4.0 * A) + mu * mu / (4.0 * B))
+    lower = xp.minimum(bound, cost)
     return dict(
-        offload=offload, cost=_seqsum(xp, d["w_delay"] * delay + d["w_energy"] * energy),  # eqs. (6)-(8)
-        delay=delay, energy=energy, f_edge=xp.where(offload, f_edge, 0.0),
-        time_share=xp.where(offload, share, 0.0), f_local=xp.where(offload, 0.0, f),
+        offload=offload, cost=cost, delay=delay, energy=energy, f_edge=xp.where(offload, f_edge, 0.0),
+        time_share=xp.where(offload, share, 0.0), f_local=xp.where(offload, 0.0, f), lower_bound=lower,
+        optimal=cost - lower <= 1e-9 * xp.abs(cost),
     )
+
+
+#: The array implementations of registered methods: ``(xp, table, start or None) -> offload``.
+_BATCHED: dict[str, Callable[[ModuleType, _Table, Any], Any]] = {
+    "greedy": lambda xp, t, start: _greedy(xp, t),
+    "descent": lambda xp, t, start: _descent(xp, t, _greedy(xp, t) if start is None else start),
+    "local": lambda xp, t, start: xp.zeros(t.c.shape, dtype=bool),
+    "edge": lambda xp, t, start: xp.ones(t.c.shape, dtype=bool),
+}
+#: Methods accepted by :func:`solve_batch`, in the registry's order.
+BATCH_METHODS: tuple[str, ...] = tuple(name for name in REGISTRY if name in _BATCHED)
 
 
 # ------------------------------------------------------------------------------------ input and output
@@ -204,10 +233,7 @@ def _array_module(backend: str) -> ModuleType:
         return np
     if backend != "cupy":
         raise ValueError(f"backend is {backend!r}; it must be one of {', '.join(BACKENDS)}")
-    try:
-        import cupy
-    except ImportError as exc:
-        raise ImportError(f"backend='cupy' needs CuPy: pip install 'edgesched[gpu]' ({exc})") from exc
+    cupy = need("cupy", "gpu", "backend='cupy'", name="CuPy")
     try:
         n_gpus = cupy.cuda.runtime.getDeviceCount()
     except cupy.cuda.runtime.CUDARuntimeError as exc:
@@ -249,7 +275,7 @@ def _field(xp: ModuleType, name: str, value: Any, *, unit: str, allow_zero: bool
 
 def _inputs(xp: ModuleType, per_device: dict[str, Any], per_scenario: dict[str, Any]) -> dict[str, Any]:
     """Validate and broadcast: (S, N) device arrays, (S, 1) system arrays, on ``xp``."""
-    d = {k: _field(xp, k, v, unit=_UNITS[k], integral=(k == "frames")) for k, v in per_device.items()}
+    d = {k: _field(xp, k, v, unit=DEVICE_FIELDS[k][0], integral=(k == "frames")) for k, v in per_device.items()}
     try:
         S, N = np.broadcast_shapes((1, 1), *(a.shape for a in d.values()))
     except ValueError:
@@ -287,7 +313,8 @@ def _start(xp: ModuleType, start: Any, shape: tuple[int, int]) -> Any:
 
 def solve_batch(
     macs: Any, frames: Any, frame_bits: Any, rate: Any, tx_power: Any, f_local_max: Any, *,
-    kappa: Any = 1e-28, rho: Any = 0.12, f_edge_max: Any = 22e9, w_delay: Any = 0.5, w_energy: Any = 0.5,
+    kappa: Any = KAPPA, rho: Any = RHO, f_edge_max: Any = F_EDGE_MAX, w_delay: Any = W_DELAY,
+    w_energy: Any = W_ENERGY,
     method: str = "greedy", start: Any = None, backend: str = "numpy",
 ) -> BatchSchedule:
     """Solve S independent scenarios of the paper's problem (one edge server each) in one array pass.
@@ -324,8 +351,7 @@ def solve_batch(
     RuntimeError
         ``backend="cupy"`` with CuPy but no usable CUDA GPU.
     """
-    if method not in BATCH_METHODS:
-        raise ValueError(f"method is {method!r}; it must be one of {', '.join(BATCH_METHODS)}")
+    check_method(method, BATCH_METHODS)
     if start is not None and method != "descent":
         raise ValueError(f"start is only used by method='descent'; got method={method!r}")
     xp = _array_module(backend)
@@ -333,17 +359,7 @@ def solve_batch(
                          f_local_max=f_local_max, kappa=kappa, rho=rho),
                 dict(f_edge_max=f_edge_max, w_delay=w_delay, w_energy=w_energy))
     t = _table(xp, d)
-    shape = t.c.shape
-    if method == "local":
-        offload = xp.zeros(shape, dtype=bool)
-    elif method == "edge":
-        offload = xp.ones(shape, dtype=bool)
-    elif method == "greedy" or start is None:
-        offload = _greedy(xp, t)
-    else:
-        offload = _start(xp, start, shape)
-    if method == "descent":
-        offload = _descent(xp, t, offload)
+    offload = _BATCHED[method](xp, t, None if start is None else _start(xp, start, t.c.shape))
     out = _decode(xp, t, d, offload)
     if xp is not np:
         out = {k: v.get() for k, v in out.items()}

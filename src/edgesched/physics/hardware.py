@@ -2,9 +2,9 @@
 
 The paper prices computation in CPU cycles: a task of ``C`` MACs takes ``rho * C`` cycles (Sec. II-A,
 eqs. 1-2), at frequency ``f`` it takes ``rho C / f`` seconds and ``kappa rho C f^2`` joules (eq. 3), i.e. the
-chip draws ``P = kappa f^3`` watts. Seed 000's pipeline (Step 4) runs models on CPUs, GPUs, NPUs/TPUs, FPGAs and
-ASICs; here each is the same model with its own ``rho`` per precision (an accelerator does many MACs per
-cycle, so ``rho << 1``; an unsupported precision has no entry), ``kappa``, ``f_max`` and memory.
+chip draws ``P = kappa f^3`` watts. The smart-city pipeline of Ali et al. (Step 4) runs models on CPUs, GPUs,
+NPUs/TPUs, FPGAs and ASICs; here each is the same model with its own ``rho`` per precision (an accelerator does
+many MACs per cycle, so ``rho << 1``; an unsupported precision has no entry), ``kappa``, ``f_max`` and memory.
 
 :data:`HARDWARE` holds presets. **Their numbers are illustrative**, chosen to be of a plausible order for
 embedded parts of each class and for an edge and a cloud server; measure your own hardware (cycles per MAC
@@ -17,11 +17,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._validation import positive_scalar
+from .._validation import positive_scalar
 
 __all__ = ["BITS", "GB", "HARDWARE", "HARDWARE_KINDS", "MB", "PRECISIONS", "Hardware", "precision_of"]
 
-#: Hardware classes of seed 000's Step 4 (``"npu"`` covers NPUs and TPUs; ``"server"``: edge and cloud machines).
+#: Hardware classes of the smart-city pipeline (Ali et al., Step 4): ``"npu"`` covers NPUs and TPUs,
+#: ``"server"`` edge and cloud machines.
 HARDWARE_KINDS = ("cpu", "gpu", "npu", "fpga", "asic", "server")
 #: Precisions, and their bits per weight and per activation.
 PRECISIONS = ("fp32", "fp16", "int8")

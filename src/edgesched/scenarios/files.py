@@ -1,4 +1,4 @@
-"""Scenario and sweep files (TOML), read by ``edgesched solve`` and ``edgesched sweep``.
+"""Scenario files (TOML), read by ``edgesched solve``.
 
 The formats are documented in ``docs/scenario-format.md``. A scenario file holds one instance: the cost
 weights (``[system]``), one or more edge servers (``[[servers]]``, each an independent cell with its own
@@ -9,129 +9,48 @@ names the file, the key and the row: ``scenario.toml: devices[3].rate is -1.0; r
 from __future__ import annotations
 
 import csv
-import inspect
 import math
 import os
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .accuracy import AccuracyCurve, default_curve, min_frames
-from .channel import DEFAULT_NOISE_DBM_PER_HZ, shannon_rate
-from .macs import MODELS, model_macs
-from .offloading import METHODS, solve_offloading
-from .scenarios import frame_bits_rgb, paper_default
-from .schedule import Schedule
-from .sweep import GENERATORS
+from .._files import WHOLE, Num, ScenarioFileError, check_keys, read_toml, relative_path, text_value
+from ..model.defaults import KAPPA, RHO
+from ..model.devices import DEVICE_FIELDS, DeviceFields, Devices
+from ..model.results import Schedule
+from ..physics.accuracy import AccuracyCurve, default_curve, min_frames
+from ..physics.channel import DEFAULT_NOISE_DBM_PER_HZ, shannon_rate
+from ..physics.macs import MODELS, model_macs
+from ..solvers.offloading import solve_offloading
+from .paper import frame_bits_rgb
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
-__all__ = ["ScenarioFile", "ScenarioFileError", "SweepFile", "load_scenario", "load_sweep"]
+__all__ = ["ScenarioFile", "ScenarioFileError", "load_scenario"]
 
 
-class ScenarioFileError(ValueError):
-    """A scenario or sweep file is malformed; the message names the file, the key and the row."""
-
-
-# -- checking values ---------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Num:
-    """A numeric field: unit, bounds, integrality."""
-
-    unit: str = ""
-    low: float | None = 0.0  # None: any finite value
-    strict: bool = True
-    high: float | None = None
-    integer: bool = False
-
-    def rule(self) -> str:
-        if self.low is None:
-            return "a finite number"
-        if self.high is not None:
-            return f"in [{self.low:g}, {self.high:g}]"
-        kind = "an integer " if self.integer else ""
-        return f"{kind}{'>' if self.strict else '>='} {self.low:g} {self.unit}".rstrip()
-
-    def check(self, where: str, key: str, value: Any) -> float:
-        """``value`` as a float, or ScenarioFileError ``{where}{key} is {value}; {key} must be ...``."""
-        if isinstance(value, str):  # from a CSV cell
-            try:
-                value = float(value)
-            except ValueError:
-                raise ScenarioFileError(f"{where}{key} is {value!r}; {key} must be {self.rule()}") from None
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ScenarioFileError(f"{where}{key} is {value!r}; {key} must be {self.rule()}")
-        v = float(value)
-        ok = math.isfinite(v)
-        if ok and self.low is not None:
-            ok = v > self.low if self.strict else v >= self.low
-        if ok and self.high is not None:
-            ok = v <= self.high
-        if ok and self.integer:
-            ok = v == math.floor(v)
-        if not ok:
-            raise ScenarioFileError(f"{where}{key} is {value!r}; {key} must be {self.rule()}")
-        return v
-
-
-_POSITIVE_HZ = _Num("Hz")
-_WHOLE = _Num(low=1, strict=False, integer=True)
-_SYSTEM = {"w_delay": _Num("1/s"), "w_energy": _Num("1/J", strict=False), "noise_dbm_per_hz": _Num(low=None)}
+_POSITIVE_HZ = Num("Hz")
+_SYSTEM = {"w_delay": Num("1/s"), "w_energy": Num("1/J", strict=False), "noise_dbm_per_hz": Num(low=None)}
 _SERVER_NUM = {"bandwidth": _POSITIVE_HZ, "f_edge_max": _POSITIVE_HZ}
-_MODEL_INT = {"max_frames": _WHOLE, "height": _WHOLE, "width": _WHOLE, "channels": _WHOLE,
-              "bits_per_sample": _WHOLE, "num_classes": _WHOLE}
+_MODEL_INT = {"max_frames": WHOLE, "height": WHOLE, "width": WHOLE, "channels": WHOLE,
+              "bits_per_sample": WHOLE, "num_classes": WHOLE}
 _DEVICE_NUM = {
-    "alpha": _Num(low=0.0, strict=False, high=1.0),
-    "max_frames": _WHOLE,
-    "tx_power": _Num("W"),
+    "alpha": Num(low=0.0, strict=False, high=1.0),
+    "max_frames": WHOLE,
+    "tx_power": Num("W"),
     "f_local_max": _POSITIVE_HZ,
-    "kappa": _Num("J s^2/cycle^3"),
-    "rho": _Num("cycle/MAC"),
-    "x": _Num("m", low=None),
-    "y": _Num("m", low=None),
-    "distance": _Num("m"),
-    "rate": _Num("bit/s"),
+    "kappa": Num("J s^2/cycle^3"),
+    "rho": Num("cycle/MAC"),
+    "x": Num("m", low=None),
+    "y": Num("m", low=None),
+    "distance": Num("m"),
+    "rate": Num("bit/s"),
 }
 _DEVICE_STR = ("name", "server", "model")
 _LOCATION = ("rate", "distance", "x", "y")
-_DEVICE_DEFAULTS = {"kappa": 1e-28, "rho": 0.12}
+_DEVICE_DEFAULTS = {"kappa": KAPPA, "rho": RHO}
 _REQUIRED = ("alpha", "tx_power", "f_local_max")
-
-
-def _keys(where: str, table: Any, allowed: Any, what: str) -> dict[str, Any]:
-    if not isinstance(table, Mapping):
-        raise ScenarioFileError(f"{where.rstrip('.')} must be a table ({what}); got {table!r}")
-    for key in table:
-        if key not in allowed:
-            raise ScenarioFileError(f"{where}{key} is not a known key; {what} keys: {', '.join(sorted(allowed))}")
-    return dict(table)
-
-
-def _text(where: str, key: str, value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ScenarioFileError(f"{where}{key} is {value!r}; {key} must be a non-empty string")
-    return value.strip()
-
-
-def _read_toml(path: str) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioFileError(f"{path}: not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise ScenarioFileError(f"{path}: cannot read: {exc.strerror}") from None
-
-
-def _relative(base: str, name: str) -> str:
-    return name if os.path.isabs(name) else os.path.join(os.path.dirname(base), name)
 
 
 # -- the scenario file -------------------------------------------------------
@@ -166,7 +85,7 @@ class _Model:
 
 
 @dataclass(frozen=True, eq=False)
-class ScenarioFile:
+class ScenarioFile(DeviceFields):
     """A scenario read from a file: per-device arrays in SI units, ready to solve.
 
     Attributes
@@ -179,10 +98,12 @@ class ScenarioFile:
         Each device's server index (into ``server_names``).
     server_names : tuple of str
         The servers, in file order.
-    alpha, frames, macs, frame_bits, rate, distance, tx_power, f_local_max, kappa, rho : ndarray
-        Per device: accuracy requirement, frame count M*, C(M*) in MAC, bits per frame, uplink rate in bit/s,
-        distance to its server in m (NaN where the file gave the rate), transmit power in W, CPU limit in Hz,
-        kappa in J s^2/cycle^3, cycles per MAC.
+    devices : Devices
+        The solver's inputs of every device (frame count M*, C(M*) in MAC, bits per frame, uplink rate in
+        bit/s, transmit power in W, CPU limit in Hz, kappa in J s^2/cycle^3, cycles per MAC), also read as
+        attributes (``f.macs``).
+    alpha, distance : ndarray
+        Per device: accuracy requirement, distance to its server in m (NaN where the file gave the rate).
     f_edge_max, bandwidth : ndarray
         Per server: CPU in Hz, uplink bandwidth in Hz. Every array is read-only.
     w_delay, w_energy : float
@@ -195,34 +116,21 @@ class ScenarioFile:
     model: tuple[str, ...]
     cell: np.ndarray
     server_names: tuple[str, ...]
+    devices: Devices
     alpha: np.ndarray
-    frames: np.ndarray
-    macs: np.ndarray
-    frame_bits: np.ndarray
-    rate: np.ndarray
     distance: np.ndarray
-    tx_power: np.ndarray
-    f_local_max: np.ndarray
-    kappa: np.ndarray
-    rho: np.ndarray
     f_edge_max: np.ndarray
     bandwidth: np.ndarray
     w_delay: float
     w_energy: float
 
-    @property
-    def n_devices(self) -> int:
-        """Number of devices."""
-        return len(self.device)
-
     def solve(self, method: str = "auto", seed: int | None = None) -> Schedule:
         """Solve with :func:`edgesched.solve_offloading` (each server an independent cell)."""
         one = len(self.server_names) == 1
+        capacity: Any = float(self.f_edge_max[0]) if one else self.f_edge_max
         return solve_offloading(
-            self.macs, self.frames.astype(np.float64), self.frame_bits, self.rate, self.tx_power, self.f_local_max,
-            kappa=self.kappa, rho=self.rho, f_edge_max=float(self.f_edge_max[0]) if one else self.f_edge_max,
-            w_delay=self.w_delay, w_energy=self.w_energy, method=method, seed=seed,
-            cell=None if one else self.cell,
+            **self.devices.arrays(), f_edge_max=capacity,
+            w_delay=self.w_delay, w_energy=self.w_energy, method=method, seed=seed, cell=None if one else self.cell,
         )
 
     def schedule_rows(self, schedule: Schedule) -> list[dict[str, Any]]:
@@ -251,7 +159,7 @@ class ScenarioFile:
 
 def _system(path: str, doc: dict[str, Any]) -> dict[str, float]:
     where = f"{path}: system."
-    table = _keys(where, doc.get("system", {}), _SYSTEM, "[system]")
+    table = check_keys(where, doc.get("system", {}), _SYSTEM, "[system]")
     out = {"w_delay": 0.5, "w_energy": 0.5, "noise_dbm_per_hz": DEFAULT_NOISE_DBM_PER_HZ}
     out.update({k: _SYSTEM[k].check(where, k, v) for k, v in table.items()})
     return out
@@ -265,8 +173,8 @@ def _servers(path: str, doc: dict[str, Any]) -> list[_Server]:
     out, names = [], set()
     for j, table in enumerate(raw):
         where = f"{path}: servers[{j}]."
-        t = _keys(where, table, {"name", "position", *_SERVER_NUM}, "[[servers]]")
-        name = _text(where, "name", t.get("name", f"server{j}"))
+        t = check_keys(where, table, {"name", "position", *_SERVER_NUM}, "[[servers]]")
+        name = text_value(where, "name", t.get("name", f"server{j}"))
         if name in names:
             raise ScenarioFileError(f"{where}name is {name!r}, which an earlier server already has")
         names.add(name)
@@ -276,7 +184,7 @@ def _servers(path: str, doc: dict[str, Any]) -> list[_Server]:
         pos = t.get("position", [0.0, 0.0])
         if not isinstance(pos, list) or len(pos) != 2:
             raise ScenarioFileError(f"{where}position is {pos!r}; position must be [x, y] in m")
-        xy = tuple(_Num("m", low=None).check(where, f"position[{i}]", v) for i, v in enumerate(pos))
+        xy = tuple(Num("m", low=None).check(where, f"position[{i}]", v) for i, v in enumerate(pos))
         out.append(_Server(name, _SERVER_NUM["bandwidth"].check(where, "bandwidth", t["bandwidth"]),
                            _SERVER_NUM["f_edge_max"].check(where, "f_edge_max", t["f_edge_max"]),
                            (xy[0], xy[1])))
@@ -284,7 +192,7 @@ def _servers(path: str, doc: dict[str, Any]) -> list[_Server]:
 
 
 def _table_pairs(where: str, key: str, value: Any, column: str) -> tuple[list[Any], list[Any]]:
-    t = _keys(f"{where}{key}.", value, {"frames", column}, f"{key} table")
+    t = check_keys(f"{where}{key}.", value, {"frames", column}, f"{key} table")
     if "frames" not in t or column not in t:
         raise ScenarioFileError(f"{where}{key} must have frames = [...] and {column} = [...]")
     frames, values = t["frames"], t[column]
@@ -300,13 +208,13 @@ def _models(path: str, doc: dict[str, Any]) -> dict[str, _Model]:
     out = {}
     for name, table in raw.items():
         where = f"{path}: models.{name}."
-        t = _keys(where, table, {"macs", "accuracy", *_MODEL_INT}, f"[models.{name}]")
+        t = check_keys(where, table, {"macs", "accuracy", *_MODEL_INT}, f"[models.{name}]")
         ints = {k: int(_MODEL_INT[k].check(where, k, t[k])) for k in _MODEL_INT if k in t}
         acc = t.get("accuracy", "default")
         if acc == "default":
             curve = default_curve()
         elif isinstance(acc, str):
-            curve = AccuracyCurve.from_csv(_relative(path, acc))  # its errors name the CSV file and row
+            curve = AccuracyCurve.from_csv(relative_path(path, acc))  # its errors name the CSV file and row
         else:
             frames, values = _table_pairs(where, "accuracy", acc, "accuracy")
             try:
@@ -320,7 +228,7 @@ def _models(path: str, doc: dict[str, Any]) -> dict[str, _Model]:
                                         "or a table macs = {{ frames = [...], macs = [...] }}")
         else:
             frames, values = _table_pairs(where, "macs", macs, "macs")
-            macs = {int(_WHOLE.check(where, f"macs.frames[{i}]", f)): _Num("MAC").check(where, f"macs.macs[{i}]", v)
+            macs = {int(WHOLE.check(where, f"macs.frames[{i}]", f)): Num("MAC").check(where, f"macs.macs[{i}]", v)
                     for i, (f, v) in enumerate(zip(frames, values))}
         h, w = ints.get("height", 112), ints.get("width", 112)
         bits = frame_bits_rgb(h, w, ints.get("channels", 3), ints.get("bits_per_sample", 8))
@@ -334,10 +242,10 @@ def _device_values(where: str, raw: Mapping[str, Any], *, defaults: bool = False
     allowed = set(_DEVICE_NUM) | set(_DEVICE_STR)
     if defaults:
         allowed -= {"name", *_LOCATION}
-    t = _keys(where, raw, allowed, "[device_defaults]" if defaults else "device")
+    t = check_keys(where, raw, allowed, "[device_defaults]" if defaults else "device")
     out: dict[str, Any] = {}
     for key, value in t.items():
-        out[key] = _text(where, key, value) if key in _DEVICE_STR else _DEVICE_NUM[key].check(where, key, value)
+        out[key] = text_value(where, key, value) if key in _DEVICE_STR else _DEVICE_NUM[key].check(where, key, value)
     return out
 
 
@@ -345,7 +253,7 @@ def _device_rows(path: str, doc: dict[str, Any]) -> list[tuple[str, dict[str, An
     """Each device's error prefix and raw values, from [[devices]] or from the CSV file it names."""
     raw = doc.get("devices")
     if isinstance(raw, str):
-        csv_path = _relative(path, raw)
+        csv_path = relative_path(path, raw)
         try:
             with open(csv_path, newline="", encoding="utf-8") as fh:
                 lines = [(i, line) for i, line in enumerate(fh, start=1)
@@ -390,8 +298,8 @@ def load_scenario(path: str | os.PathLike[str]) -> ScenarioFile:
         (a ValueError) naming the file, the key and the row of the first problem.
     """
     path_s = os.fspath(path)
-    doc = _read_toml(path_s)
-    _keys(f"{path_s}: ", doc, {"system", "servers", "models", "device_defaults", "devices"}, "top-level")
+    doc = read_toml(path_s)
+    check_keys(f"{path_s}: ", doc, {"system", "servers", "models", "device_defaults", "devices"}, "top-level")
     system = _system(path_s, doc)
     servers = {s.name: s for s in _servers(path_s, doc)}
     models = _models(path_s, doc)
@@ -438,102 +346,14 @@ def load_scenario(path: str | os.PathLike[str]) -> ScenarioFile:
         for key, value in values.items():
             cols[key].append(value)
     names = tuple(servers)
-    arrays = {k: np.array(v, dtype=np.int64 if k == "frames" else np.float64)
-              for k, v in cols.items() if k not in ("device", "server", "model")}
+    arrays = {k: np.array(cols[k], dtype=np.float64) for k in ("alpha", "distance")}
     arrays["cell"] = np.array([names.index(s) for s in cols["server"]], dtype=np.int64)
     arrays["f_edge_max"] = np.array([s.f_edge_max for s in servers.values()])
     arrays["bandwidth"] = np.array([s.bandwidth for s in servers.values()])
     for a in arrays.values():
         a.setflags(write=False)
+    devices = Devices.from_checked(**{k: np.array(cols[k], dtype=np.float64) for k in DEVICE_FIELDS})
     return ScenarioFile(
         path=path_s, device=tuple(cols["device"]), server=tuple(cols["server"]), model=tuple(cols["model"]),
-        server_names=names, w_delay=system["w_delay"], w_energy=system["w_energy"], **arrays,
+        server_names=names, devices=devices, w_delay=system["w_delay"], w_energy=system["w_energy"], **arrays,
     )
-
-
-# -- the sweep file ----------------------------------------------------------
-
-@dataclass(frozen=True)
-class SweepFile:
-    """A sweep read from a file: the arguments of :func:`edgesched.sweep.sweep`.
-
-    Attributes
-    ----------
-    path : str
-        The file it came from.
-    grid : dict
-        Parameter name -> list of values (every combination); the ``[fixed]`` parameters are one-value lists.
-    seeds : list of int
-        The seeds of every grid point.
-    out : str
-        The output directory (relative paths resolved against the file's directory): the store in
-        ``out/store``, ``results.csv`` and ``summary.csv``.
-    chunk_size : int or None
-        Tasks per stored chunk (``None``: automatic).
-    """
-
-    path: str
-    grid: dict[str, list[Any]]
-    seeds: list[int]
-    out: str
-    chunk_size: int | None
-
-
-def _generator_params(generator: Any) -> set[str]:
-    params = set(inspect.signature(generator).parameters)
-    # heterogeneous() passes its other keywords on to paper_default()
-    return (params | set(inspect.signature(paper_default).parameters)) - {"seed", "kwargs"}
-
-
-def load_sweep(path: str | os.PathLike[str]) -> SweepFile:
-    """Read and check a sweep file (format: ``docs/scenario-format.md``, section "Sweep files").
-
-    Every value is tried on the scenario generator (with seed 0) so that a bad value is reported here, naming
-    the file, the key and the index, rather than by a worker halfway through the sweep.
-    """
-    path_s = os.fspath(path)
-    doc = _read_toml(path_s)
-    _keys(f"{path_s}: ", doc, {"sweep", "fixed", "grid"}, "top-level")
-    where = f"{path_s}: sweep."
-    head = _keys(where, doc.get("sweep", {}), {"scenario", "seeds", "out", "chunk_size"}, "[sweep]")
-    generator_name = head.get("scenario", "paper_default")
-    if generator_name not in GENERATORS:
-        raise ScenarioFileError(f"{where}scenario is {generator_name!r}; it must be one of {', '.join(GENERATORS)}")
-    generator = GENERATORS[generator_name]
-    seeds_raw = head.get("seeds", 10)
-    if isinstance(seeds_raw, list):
-        seeds = [int(_Num(low=0, strict=False, integer=True).check(where, f"seeds[{i}]", s))
-                 for i, s in enumerate(seeds_raw)]
-        if not seeds or len(set(seeds)) != len(seeds):
-            raise ScenarioFileError(f"{where}seeds must be a non-empty list of distinct integers >= 0")
-    else:
-        seeds = list(range(int(_WHOLE.check(where, "seeds", seeds_raw))))
-    chunk = head.get("chunk_size")
-    chunk_size = None if chunk is None else int(_WHOLE.check(where, "chunk_size", chunk))
-    out = _relative(path_s, _text(where, "out", head["out"])) if "out" in head else \
-        os.path.splitext(path_s)[0] + "-results"
-
-    known = _generator_params(generator) | {"method"}
-    fixed = _keys(f"{path_s}: fixed.", doc.get("fixed", {}), known, "[fixed] parameter")
-    grid_raw = _keys(f"{path_s}: grid.", doc.get("grid", {}), known, "[grid] parameter")
-    grid: dict[str, list[Any]] = {"scenario": [generator_name]}
-    grid.update({k: [v] for k, v in fixed.items()})
-    for key, values in grid_raw.items():
-        if key in fixed:
-            raise ScenarioFileError(f"{path_s}: grid.{key} is also in [fixed]; give it in one of the two")
-        if not isinstance(values, list) or not values:
-            raise ScenarioFileError(f"{path_s}: grid.{key} is {values!r}; grid values must be a non-empty list")
-        grid[key] = values
-    base = {k: v[0] for k, v in grid.items() if k not in ("scenario", "method")}
-    for key, values in grid.items():
-        for i, value in enumerate(values):
-            label = f"fixed.{key}" if key in fixed else ("sweep.scenario" if key == "scenario" else f"grid.{key}[{i}]")
-            if key == "method":
-                if value not in METHODS:
-                    raise ScenarioFileError(f"{path_s}: {label} is {value!r}; methods: {', '.join(METHODS)}")
-            elif key != "scenario":
-                try:
-                    generator(**{**base, key: value, "seed": 0})
-                except (ValueError, TypeError) as exc:
-                    raise ScenarioFileError(f"{path_s}: {label}: {exc}") from None
-    return SweepFile(path_s, grid, seeds, out, chunk_size)

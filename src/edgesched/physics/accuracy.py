@@ -24,11 +24,12 @@ import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from .._validation import index_label, whole_number
 
 __all__ = [
     "AccuracyCurve",
@@ -88,31 +89,6 @@ def _validate_table(frames: Any, accuracy: Any) -> tuple[NDArray[np.int64], NDAr
     return fr.astype(np.int64), acc
 
 
-def _check_int(value: Any, name: str, *, low: int = 1) -> int:
-    """Return *value* as int if it is an integer (or integral float) >= *low*."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, bool) or not isinstance(value, (Integral, Real)):
-        raise ValueError(f"{name} is {value!r}; {name} must be an integer >= {low}")
-    if isinstance(value, Integral):
-        v = int(value)
-    else:
-        fv = float(value)
-        if not (math.isfinite(fv) and fv == math.floor(fv)):
-            raise ValueError(f"{name} is {value!r}; {name} must be an integer >= {low}")
-        v = int(fv)
-    if v < low:
-        raise ValueError(f"{name} is {value!r}; {name} must be an integer >= {low}")
-    return v
-
-
-def _idx(arr: NDArray[Any], flat_index: int) -> str:
-    """``"[3]"`` for 1-d arrays, ``"[1, 2]"`` for n-d, ``""`` for scalars."""
-    if arr.ndim == 0:
-        return ""
-    return "[" + ", ".join(str(int(t)) for t in np.unravel_index(flat_index, arr.shape)) + "]"
-
-
 def _frames_array(m: ArrayLike, name: str) -> NDArray[np.int64]:
     """Convert frame counts to int64, checking integrality and ``>= 1``."""
     arr = np.asarray(m)
@@ -124,7 +100,8 @@ def _frames_array(m: ArrayLike, name: str) -> NDArray[np.int64]:
     bad = ~np.isfinite(flat) | (flat != np.floor(flat)) | (flat < 1)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"{name}{_idx(arr, i)} is {arr.reshape(-1)[i].item()!r}; frame counts must be integers >= 1")
+        raise ValueError(f"{name}{index_label(arr, i)} is {arr.reshape(-1)[i].item()!r}; frame counts must be "
+                         "integers >= 1")
     return arr.astype(np.int64)
 
 
@@ -247,7 +224,7 @@ class AccuracyCurve:
         name : str, optional
             Curve name.
         """
-        n = _check_int(max_frames, "max_frames")
+        n = whole_number(max_frames, "max_frames")
         values = []
         for m in range(1, n + 1):
             v = fn(m)
@@ -288,7 +265,7 @@ class AccuracyCurve:
         if low.any():
             i = int(np.flatnonzero(low)[0])
             raise ValueError(
-                f"M{_idx(mm, i)} is {int(flat[i])}; curve {self.name!r} starts at {int(self.frames[0])} frames"
+                f"M{index_label(mm, i)} is {int(flat[i])}; curve {self.name!r} starts at {int(self.frames[0])} frames"
             )
         # largest table index whose frame is <= M (left-held step function)
         k = np.searchsorted(self.frames, mm, side="right") - 1
@@ -363,7 +340,7 @@ def min_frames(curve: AccuracyCurve, alpha: ArrayLike, max_frames: ArrayLike | N
     bad = ~(np.isfinite(flat_a) & (flat_a >= 0.0) & (flat_a <= 1.0))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"alpha{_idx(a, i)} is {float(flat_a[i])!r}; accuracy requirements must be in [0, 1]")
+        raise ValueError(f"alpha{index_label(a, i)} is {float(flat_a[i])!r}; accuracy requirements must be in [0, 1]")
     if max_frames is None:
         mmax = np.asarray(curve.max_frames, dtype=np.int64)
     else:
@@ -387,9 +364,9 @@ def min_frames(curve: AccuracyCurve, alpha: ArrayLike, max_frames: ArrayLike | N
         # best accuracy with at most mi frames (none if mi < first table frame)
         j = int(np.searchsorted(curve.frames, mi, side="right")) - 1
         best = f"{float(curve.accuracy[j]):.6g}" if j >= 0 else "none (below the first table frame)"
-        who = "" if a_b.ndim == 0 else f"device {_idx(a_b, i)[1:-1]}: "
+        who = "" if a_b.ndim == 0 else f"device {index_label(a_b, i)[1:-1]}: "
         raise ValueError(
-            f"{who}alpha{_idx(a_b, i)} = {ai!r} is unreachable with curve {curve.name!r}: "
+            f"{who}alpha{index_label(a_b, i)} = {ai!r} is unreachable with curve {curve.name!r}: "
             f"the best accuracy with at most {mi} frames is {best}"
         )
     out = m_star.astype(np.int64)

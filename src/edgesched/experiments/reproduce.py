@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from . import plots
-from .sweep import _default_executor, summarize, sweep
+from .sweep import default_executor, summarize, sweep
 
 __all__ = ["FIGURES", "FULL", "QUICK", "Settings", "fig3_data", "fig4_data", "fig5_data", "reproduce"]
 
@@ -85,8 +85,8 @@ def fig3_data(settings: Settings = FULL, **sweep_options: Any) -> Any:
 
     ``sweep_options`` go to :func:`edgesched.sweep.sweep` (``executor``, ``progress``, ...).
     """
-    runs = sweep({"n_devices": list(settings.n_devices), "method": list(settings.methods)}, settings.seeds,
-                 **sweep_options)
+    grid: dict[str, list[Any]] = {"n_devices": list(settings.n_devices), "method": list(settings.methods)}
+    runs = sweep(grid, settings.seeds, **sweep_options)
     return summarize(runs, ["n_devices", "method"], _FIG3_METRICS)
 
 
@@ -162,7 +162,7 @@ def reproduce(
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     own = executor is None
-    ex = _default_executor(max_workers) if own else executor
+    ex = default_executor(max_workers) if own else executor
     written = {}
     try:
         for name in names:
@@ -173,6 +173,6 @@ def reproduce(
             plots.save(draw(table), png)
             written[name] = (png, csv)
     finally:
-        if own:
+        if ex is not None and own:
             ex.shutdown()
     return written

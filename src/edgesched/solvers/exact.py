@@ -3,7 +3,7 @@
 This is the optional oracle (``pip install 'edgesched[exact]'``) that the C++ solvers are measured against;
 nothing else in edgesched needs it, and PySCIPOpt is imported only when :func:`solve_scip` is called.
 
-Formulation (DESIGN.md §2). Write ``a_o = sqrt(A[s_o]) * c[o]`` and ``b_o = sqrt(B[s_o]) * w[o]`` for an option
+Formulation (``docs/model.md`` §4). Write ``a_o = sqrt(A[s_o]) * c[o]`` and ``b_o = sqrt(B[s_o]) * w[o]`` for an option
 ``o`` on server ``s_o``, so that ``A_j U_j**2 = u_j**2`` with ``u_j = sum a_o x_o`` (and likewise ``v_j``); the
 scaled sums are O(1) in cost units while the raw ``U_j`` of the paper's tables reaches 1e7 sqrt(cycle), which would
 make SCIP's absolute feasibility tolerance meaningless. Then::
@@ -26,22 +26,19 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from .schedule import relative_gap
-
-if TYPE_CHECKING:
-    from .options import OptionTable
+from .._optional import need
+from ..model.results import Certified
+from ..model.table import OptionTable
 
 __all__ = ["ExactResult", "solve_scip"]
 
-_MISSING = "method='scip' needs PySCIPOpt: pip install 'edgesched[exact]'"
-
 
 @dataclass(frozen=True, eq=False)
-class ExactResult:
+class ExactResult(Certified):
     """The result of :func:`solve_scip`.
 
     Attributes
@@ -67,19 +64,6 @@ class ExactResult:
     optimal: bool
     status: str
     solve_time: float
-
-    @property
-    def gap(self) -> float:
-        """``(cost - lower_bound) / |cost|`` (0 when ``cost`` is 0)."""
-        return relative_gap(self.cost, self.lower_bound)
-
-
-def _import_scip() -> Any:
-    try:
-        import pyscipopt
-    except ImportError as exc:
-        raise ImportError(_MISSING) from exc
-    return pyscipopt
 
 
 def _reduce_menu(lin: list[float], srv: list[int], a: list[float], b: list[float]) -> tuple[list[int], int]:
@@ -120,7 +104,7 @@ def solve_scip(
     Parameters
     ----------
     table : OptionTable
-        The instance (DESIGN.md §2): ``total(choice) = sum_n linear[o_n] + sum_j (A_j U_j**2 + B_j V_j**2)``,
+        The instance (``docs/model.md`` §4): ``total(choice) = sum_n linear[o_n] + sum_j (A_j U_j**2 + B_j V_j**2)``,
         in cost units (weighted seconds and joules: ``w_delay * s + w_energy * J``).
     time_limit : float, optional
         Wall-clock limit in seconds for SCIP (``None``: none). When it is hit the best choice found so far is
@@ -168,8 +152,7 @@ def solve_scip(
     within run-to-run noise, and the joint form was the fastest on the harder multi-server tables.
     """
     t0 = time.perf_counter()
-    scip = _import_scip()
-    from .options import OptionTable
+    scip = need("pyscipopt", "exact", "method='scip'", name="PySCIPOpt")
 
     if not isinstance(table, OptionTable):
         raise ValueError(f"table must be an OptionTable; got {type(table).__name__}")
@@ -198,7 +181,7 @@ def solve_scip(
     if time_limit is not None:
         model.setParam("limits/time", float(time_limit))
 
-    const = 0.0  # cost of every device's base option (or of its only option)
+    const: float = 0.0  # cost of every device's base option (or of its only option)
     dev_vars: list[list[tuple[int, Any]]] = []  # per device: (menu index, binary) of its non-base options
     dev_base = np.zeros(n_dev, dtype=np.int32)  # menu index taken when all of a device's binaries are 0
     u_fixed, v_fixed = np.zeros(n_srv), np.zeros(n_srv)  # parts of u_j, v_j that no choice changes
@@ -247,12 +230,12 @@ def solve_scip(
         dev_vars.append(xs)
 
     for j in range(n_srv):
-        squares = []
-        for name, fixed, top, terms in (("u", u_fixed, u_max, u_terms), ("v", v_fixed, v_max, v_terms)):
+        squares: list[Any] = []
+        for name, fixed, most, terms in (("u", u_fixed, u_max, u_terms), ("v", v_fixed, v_max, v_terms)):
             if not terms[j]:
                 const += float(fixed[j]) ** 2  # nothing on server j can change this sum
                 continue
-            z = model.addVar(name=f"{name}_{j}", lb=float(fixed[j]), ub=float(fixed[j] + top[j]))
+            z = model.addVar(name=f"{name}_{j}", lb=float(fixed[j]), ub=float(fixed[j] + most[j]))
             model.addCons(z == float(fixed[j]) + scip.quicksum(k * x for k, x in terms[j]), name=f"{name}_{j}")
             squares.append(z * z)
         if squares:

@@ -1,4 +1,4 @@
-"""Before/after profile of a compressed model, in the shape of seed 000's Tables 3-4.
+"""Before/after profile of a compressed model, in the shape of the before/after tables of Ali et al. (Tables 3-4).
 
 :func:`profile` applies the transforms of :mod:`edgesched.variants` to an architecture and reports exact MACs
 (MAC), parameters, stored size (bit; shown in MB) and size reduction, and for each hardware class the estimated
@@ -15,13 +15,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .arch import ARCHITECTURES, Architecture
-from .hardware import HARDWARE, MB, Hardware
-from .variants import ModelVariant
+from ..physics.arch import ARCHITECTURES, Architecture
+from ..physics.hardware import HARDWARE, MB, Hardware
+from ..physics.variants import ModelVariant
 
 __all__ = ["HardwareEstimate", "ProfileReport", "add_parser", "profile"]
 
-#: Hardware classes a profile reports by default (seed 000, Step 4).
+#: Hardware classes a profile reports by default (the hardware classes of Ali et al.'s pipeline, Step 4).
 DEFAULT_HARDWARE = ("cpu", "gpu", "npu", "fpga", "asic")
 
 
@@ -54,7 +54,7 @@ class ProfileReport:
 
     @property
     def size_reduction(self) -> float:
-        """Fraction of the stored size removed (seed 000's "model size reduction")."""
+        """Fraction of the stored size removed ("model size reduction")."""
         return 1.0 - self.size_after / self.size_before
 
     def table(self) -> str:
@@ -67,7 +67,8 @@ class ProfileReport:
             return f"{x / scale:.4g}" if math.isfinite(x) else "n/a"
 
         frames, height, width = self.clip
-        lines = [f"profile: {self.before} -> {self.after}, {frames} x {height} x {width} clip (frames x height x width)",
+        lines = [f"profile: {self.before} -> {self.after}, {frames} x {height} x {width} clip "
+                 "(frames x height x width)",
                  f"{'':<16}{'before':>14}{'after':>14}{'change':>10}"]
         for label, a, b, scale in (("MACs (GMAC)", self.macs_before, self.macs_after, 1e9),
                                    ("params (M)", self.params_before, self.params_after, 1e6),

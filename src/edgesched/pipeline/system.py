@@ -1,4 +1,4 @@
-"""Seed 000's model-optimisation pipeline as scheduler input: which variant, how many frames, and where.
+"""The model-optimisation pipeline as scheduler input: which variant, how many frames, and where.
 
 For every device, every combination of
 
@@ -12,7 +12,8 @@ For every device, every combination of
   uploads the tensors crossing the cut at the variant's precision, the edge / cloud finishes),
 
 that fits the memory and precision of the hardware involved becomes one option of an
-:class:`~edgesched.options.OptionTable` (DESIGN.md §2), priced by :func:`edgesched.kernels.option_costs`.
+:class:`~edgesched.model.OptionTable` (``docs/model.md`` §4), priced by
+:func:`edgesched.model.menus.option_costs`.
 :meth:`Pipeline.solve` solves the table and decodes the choice per device (Theorem 2 per server).
 
 Energy counts the device only (local compute, eq. 3, and transmission, eq. 5), as in the paper; server and
@@ -20,21 +21,23 @@ cloud energy are not priced.
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 import numpy as np
 
-from ._validation import positive_scalar
-from .accuracy import AccuracyCurve
-from .hardware import Hardware
-from .kernels import option_costs
-from .options import OptionSchedule, OptionTable, solve_options
-from .variants import ModelVariant
+from .._validation import positive_scalar
+from ..model.defaults import W_DELAY, W_ENERGY
+from ..model.menus import OPTION_PHYSICS, option_costs
+from ..model.table import OptionTable
+from ..physics.accuracy import AccuracyCurve
+from ..physics.hardware import Hardware
+from ..physics.variants import ModelVariant
+from ..solvers.options import solve_options
+from .result import PipelineResult, PipelineTable
 
-__all__ = ["PLACEMENTS", "Cloud", "Device", "DeviceResult", "Pipeline", "PipelineResult", "PipelineTable"]
+__all__ = ["PLACEMENTS", "Cloud", "Device", "Pipeline"]
 
 #: Placement kinds an option can have.
 PLACEMENTS = ("local", "edge", "cloud", "split", "split-cloud")
@@ -92,123 +95,6 @@ class Cloud:
 
 
 @dataclass(frozen=True)
-class DeviceResult:
-    """One device's decision and its physics (SI units); ``feasible=False`` rows carry NaNs.
-
-    ``split`` names the last layer the device runs for a ``"split"``/``"split-cloud"`` placement;
-    ``server`` is the base station used (-1 for local).
-    """
-
-    device: int
-    feasible: bool
-    variant: str = ""
-    frames: int = 0
-    placement: str = ""
-    server: int = -1
-    split: str | None = None
-    f_local: float = math.nan  #: Hz (Theorem 1)
-    f_edge: float = math.nan  #: Hz of the edge server's CPU (Theorem 2)
-    time_share: float = math.nan  #: fraction of the uplink frame (Theorem 2)
-    delay: float = math.nan  #: s
-    energy: float = math.nan  #: J
-    cost: float = math.nan  #: w_delay * delay + w_energy * energy
-
-
-@dataclass(frozen=True, eq=False)
-class PipelineResult:
-    """The decoded optimum: one :class:`DeviceResult` per input device, and the solver's certificate."""
-
-    devices: tuple[DeviceResult, ...]
-    cost: float
-    lower_bound: float
-    gap: float
-    optimal: bool
-    method: str
-
-    def table(self) -> str:
-        """A per-device decision table as text."""
-        head = (f"{'device':>6} {'variant':<28} {'M':>3} {'placement':<11} {'srv':>3} {'split':<16} "
-                f"{'delay s':>9} {'energy J':>9} {'cost':>9}")
-        rows = [head]
-        for r in self.devices:
-            if not r.feasible:
-                rows.append(f"{r.device:>6} infeasible: no variant, frame count and placement meets it")
-                continue
-            rows.append(f"{r.device:>6} {r.variant:<28} {r.frames:>3} {r.placement:<11} {r.server:>3} "
-                        f"{r.split or '-':<16} {r.delay:>9.4f} {r.energy:>9.4f} {r.cost:>9.4f}")
-        rows.append(f"total cost {self.cost:.6g} (lower bound {self.lower_bound:.6g}, gap {self.gap:.1e}, "
-                    f"{self.method})")
-        return "\n".join(rows)
-
-
-_COLUMNS = ("local_cycles", "f_local_max", "kappa", "edge_cycles", "up_bits", "rate", "tx_power", "fixed_delay")
-
-
-@dataclass(frozen=True, eq=False)
-class PipelineTable:
-    """The option table of a pipeline and what each option means.
-
-    Attributes
-    ----------
-    table : OptionTable
-        Over the feasible devices only (``kept[i]`` is the input index of table device i).
-    kept, infeasible : tuple of int
-        Input indices of the devices in the table and of those left out (``infeasible="drop"``).
-    n_input : int
-        Number of input devices.
-    variant, placement, split : tuple of str, per option
-    frames, server : ndarray of int, per option
-    physics : dict of ndarray
-        Per-option ``local_cycles`` (cycle), ``f_local`` (Hz), ``kappa``, ``edge_cycles`` (cycle),
-        ``up_bits`` (bit), ``rate`` (bit/s), ``tx_power`` (W), ``fixed_delay`` (s).
-    capacity : ndarray
-        Edge CPU capacity ``F_j`` in Hz per server.
-    w_delay, w_energy : float
-    """
-
-    table: OptionTable
-    kept: tuple[int, ...]
-    infeasible: tuple[int, ...]
-    n_input: int
-    variant: tuple[str, ...]
-    placement: tuple[str, ...]
-    split: tuple[str | None, ...]
-    frames: np.ndarray
-    server: np.ndarray
-    physics: dict[str, np.ndarray]
-    capacity: np.ndarray
-    w_delay: float
-    w_energy: float
-
-    def decode(self, schedule: OptionSchedule) -> PipelineResult:
-        """Per-device physics of a solved table (Theorem 2 per server: ``f_edge = F c / U``,
-        ``time_share = w / V``; delay eqs. 1, 2, 4 plus fixed cloud delays; energy eqs. 3, 5)."""
-        t, p = self.table, self.physics
-        o = t.option_ptr[:-1] + self.table.check_choice(schedule.choice)
-        srv = t.server[o]
-        on = srv >= 0
-        U = np.bincount(srv[on], weights=t.c[o][on], minlength=t.n_servers)
-        V = np.bincount(srv[on], weights=t.w[o][on], minlength=t.n_servers)
-        j = np.where(on, srv, 0)
-        c, w, f = t.c[o], t.w[o], p["f_local"][o]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            local_delay = np.where(f > 0, p["local_cycles"][o] / f, 0.0)  # eq. (1)
-            f_edge = np.where(c > 0, self.capacity[j] * c / U[j], 0.0)  # Theorem 2, eq. (19)
-            share = np.where(w > 0, w / V[j], 0.0)  # Theorem 2, eq. (20)
-        delay = local_delay + c * U[j] / self.capacity[j] + w * V[j] + p["fixed_delay"][o]  # eqs. (2), (4)
-        energy = p["kappa"][o] * p["local_cycles"][o] * f**2 + p["tx_power"][o] * p["up_bits"][o] / p["rate"][o]
-        cost = self.w_delay * delay + self.w_energy * energy  # eq. (8) summand
-        rows: list[DeviceResult] = [DeviceResult(n, False) for n in range(self.n_input)]
-        for i, n in enumerate(self.kept):
-            k = int(o[i])
-            rows[n] = DeviceResult(n, True, self.variant[k], int(self.frames[k]), self.placement[k],
-                                   int(self.server[k]), self.split[k], float(f[i]), float(f_edge[i]),
-                                   float(share[i]), float(delay[i]), float(energy[i]), float(cost[i]))
-        return PipelineResult(tuple(rows), schedule.cost, schedule.lower_bound, schedule.gap, schedule.optimal,
-                              schedule.method)
-
-
-@dataclass(frozen=True)
 class Pipeline:
     """The system side of the pipeline: model variants, edge servers, the cloud, and what to consider.
 
@@ -238,8 +124,8 @@ class Pipeline:
     placements: tuple[str, ...] = PLACEMENTS
     splits: str | Sequence[str] = "auto"
     frames: str = "min"
-    w_delay: float = 0.5
-    w_energy: float = 0.5
+    w_delay: float = W_DELAY
+    w_energy: float = W_ENERGY
     height: int = 112
     width: int = 112
     _names: frozenset[str] = field(init=False, repr=False, default=frozenset())
@@ -255,9 +141,9 @@ class Pipeline:
                 raise ValueError(f"variants[{i}] is a {type(v).__name__}; expected a ModelVariant")
             if v.accuracy is None:
                 raise ValueError(f"variants[{i}] ({v.name}) has no accuracy curve; give its measured Phi(M)")
-        for j, s in enumerate(self.servers):
-            if not isinstance(s, Hardware):
-                raise ValueError(f"servers[{j}] is a {type(s).__name__}; expected a Hardware")
+        for j, server in enumerate(self.servers):
+            if not isinstance(server, Hardware):
+                raise ValueError(f"servers[{j}] is a {type(server).__name__}; expected a Hardware")
         for p in self.placements:
             if p not in PLACEMENTS:
                 raise ValueError(f"placements has {p!r}; placements are {', '.join(PLACEMENTS)}")
@@ -315,7 +201,9 @@ class Pipeline:
         """Device n's options as rows ``(variant, frames, f_local_max, kappa, tx_power, placement, server,
         split, local_cycles, edge_cycles, up_bits, rate, fixed_delay)`` and, for an empty menu, why."""
         rate, frame_bits, max_frames = self._device(n, d)
-        hw, menu, why = d.hardware, [], []
+        hw = d.hardware
+        menu: list[tuple[Any, ...]] = []
+        why: list[str] = []
         for v in self.variants:
             curve = cast(AccuracyCurve, v.accuracy)  # checked in __post_init__
             try:
@@ -383,8 +271,8 @@ class Pipeline:
         (variant, frames, f_max, kappa, tx_power, placement, server, split,
          local, edge, up, rate, fixed) = (list(col) for col in zip(*rows))
         physics = {k: np.asarray(col, dtype=np.float64)
-                   for k, col in zip(_COLUMNS, (local, f_max, kappa, edge, up, rate, tx_power, fixed))}
-        linear, c, w, f_local = option_costs(*(physics[k] for k in _COLUMNS), self.w_delay, self.w_energy)
+                   for k, col in zip(OPTION_PHYSICS, (local, f_max, kappa, edge, up, rate, tx_power, fixed))}
+        linear, c, w, f_local = option_costs(**physics, w_delay=self.w_delay, w_energy=self.w_energy)
         physics["f_local"] = f_local
         capacity = np.array([s.f_max for s in self.servers] or [1.0])
         srv = np.asarray(server, dtype=np.int32)

@@ -32,8 +32,10 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from numbers import Integral, Real
+from numbers import Integral
 from typing import Any, ClassVar
+
+from .._validation import unit_ratio, whole_number
 
 __all__ = [
     "ARCHITECTURES",
@@ -60,25 +62,12 @@ Shape = tuple[int, int, int, int]  # (C, T, H, W)
 Triple = tuple[int, int, int]  # (T, H, W)
 
 
-def _positive_int(value: Any, name: str, low: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or int(value) < low:
-        raise ValueError(f"{name} is {value!r}; {name} must be an integer >= {low}")
-    return int(value)
-
-
 def _triple(value: Any, name: str, low: int) -> Triple:
     vals = (value,) * 3 if isinstance(value, Integral) and not isinstance(value, bool) else tuple(value)
     if len(vals) != 3:
         raise ValueError(f"{name} is {value!r}; {name} must be an integer or a (T, H, W) triple")
-    a, b, c = (_positive_int(v, f"{name}[{i}]", low) for i, v in enumerate(vals))
+    a, b, c = (whole_number(v, f"{name}[{i}]", low, integral_float=False) for i, v in enumerate(vals))
     return a, b, c
-
-
-def _ratio(value: Any, name: str) -> float:
-    """A ratio in (0, 1] (kept width, rank)."""
-    if isinstance(value, bool) or not isinstance(value, Real) or not 0.0 < float(value) <= 1.0:
-        raise ValueError(f"{name} is {value!r}; {name} must be a number in (0, 1]")
-    return float(value)
 
 
 def kept_width(width: int, ratio: float) -> int:
@@ -166,14 +155,15 @@ class Conv(_Layer):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        object.__setattr__(self, "out_channels", _positive_int(self.out_channels, f"{self.name}.out_channels"))
+        object.__setattr__(self, "out_channels", whole_number(self.out_channels, f"{self.name}.out_channels",
+                                                              integral_float=False))
         object.__setattr__(self, "kernel", _triple(self.kernel, f"{self.name}.kernel", 1))
         object.__setattr__(self, "stride", _triple(self.stride, f"{self.name}.stride", 1))
         object.__setattr__(self, "padding", _triple(self.padding, f"{self.name}.padding", 0))
         if self.rank_ratio is not None:
             if self.depthwise:
                 raise ValueError(f"layer {self.name!r}: a depthwise convolution has no low-rank factorisation")
-            object.__setattr__(self, "rank_ratio", _ratio(self.rank_ratio, f"{self.name}.rank_ratio"))
+            object.__setattr__(self, "rank_ratio", unit_ratio(self.rank_ratio, f"{self.name}.rank_ratio"))
 
     def out_shape(self, ins: list[Shape]) -> Shape:
         t, h, w = _window(self, ins[0], self.kernel, self.stride, self.padding)
@@ -201,9 +191,10 @@ class Linear(_Layer):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        object.__setattr__(self, "out_features", _positive_int(self.out_features, f"{self.name}.out_features"))
+        object.__setattr__(self, "out_features", whole_number(self.out_features, f"{self.name}.out_features",
+                                                              integral_float=False))
         if self.rank_ratio is not None:
-            object.__setattr__(self, "rank_ratio", _ratio(self.rank_ratio, f"{self.name}.rank_ratio"))
+            object.__setattr__(self, "rank_ratio", unit_ratio(self.rank_ratio, f"{self.name}.rank_ratio"))
 
     def out_shape(self, ins: list[Shape]) -> Shape:
         return self.out_features, 1, 1, 1
@@ -355,7 +346,7 @@ class Architecture:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "layers", tuple(self.layers))
-        _positive_int(self.in_channels, "in_channels")
+        whole_number(self.in_channels, "in_channels", integral_float=False)
         if not self.layers:
             raise ValueError(f"architecture {self.name!r} has no layers")
         seen = {"input"}
@@ -371,8 +362,9 @@ class Architecture:
 
     def analyze(self, frames: int = 16, height: int = 112, width: int = 112) -> Analysis:
         """Shapes, MACs (MAC) and parameters of every layer for one ``frames x height x width`` clip."""
-        return _analyze(self, _positive_int(frames, "frames"), _positive_int(height, "height"),
-                        _positive_int(width, "width"))
+        return _analyze(self, whole_number(frames, "frames", integral_float=False),
+                        whole_number(height, "height", integral_float=False),
+                        whole_number(width, "width", integral_float=False))
 
     def macs(self, frames: int = 16, height: int = 112, width: int = 112) -> int:
         """MACs of one clip (MAC)."""
@@ -447,7 +439,8 @@ def _video_resnet(name: str, stem: list[Layer], block_conv: Callable[..., list[L
             layers += [BatchNorm(f"{pre}.conv2.1", stage=tag)]
             skip = prev
             if s != 1 or c_in != planes:  # shortcut projection: 1x1x1 conv with the block's stride + BN
-                layers += [Conv(f"{pre}.downsample.0", planes, 1, s, 0, stage=tag, inputs=(prev,)),
+                layers += [Conv(f"{pre}.downsample.0", planes, (1, 1, 1), (s, s, s), (0, 0, 0), stage=tag,
+                                inputs=(prev,)),
                            BatchNorm(f"{pre}.downsample.1", stage=tag)]
                 skip = f"{pre}.downsample.1"
             layers.append(Add(f"{pre}.add", stage=tag, inputs=(f"{pre}.conv2.1", skip)))
@@ -464,11 +457,11 @@ def r3d_18(num_classes: int = 400) -> Architecture:
     """
 
     def conv3x3x3(name: str, c_in: int, planes: int, stride: int, **kw: Any) -> list[Layer]:
-        return [Conv(name, planes, 3, stride, 1, **kw)]
+        return [Conv(name, planes, (3, 3, 3), (stride, stride, stride), (1, 1, 1), **kw)]
 
     stem: list[Layer] = [Conv("stem.0", 64, (3, 7, 7), (1, 2, 2), (1, 3, 3), stage="stem"),
                          BatchNorm("stem.1", stage="stem")]
-    return _video_resnet("r3d_18", stem, conv3x3x3, _positive_int(num_classes, "num_classes"))
+    return _video_resnet("r3d_18", stem, conv3x3x3, whole_number(num_classes, "num_classes", integral_float=False))
 
 
 def r2plus1d_18(num_classes: int = 400) -> Architecture:
@@ -484,9 +477,9 @@ def r2plus1d_18(num_classes: int = 400) -> Architecture:
 
     stem: list[Layer] = [Conv("stem.0", 45, (1, 7, 7), (1, 2, 2), (0, 3, 3), stage="stem"),
                          BatchNorm("stem.1", stage="stem"),
-                         Conv("stem.3", 64, (3, 1, 1), 1, (1, 0, 0), stage="stem"),
+                         Conv("stem.3", 64, (3, 1, 1), (1, 1, 1), (1, 0, 0), stage="stem"),
                          BatchNorm("stem.4", stage="stem")]
-    return _video_resnet("r2plus1d_18", stem, block, _positive_int(num_classes, "num_classes"))
+    return _video_resnet("r2plus1d_18", stem, block, whole_number(num_classes, "num_classes", integral_float=False))
 
 
 def mobilenet_v2_tavg(num_classes: int = 400) -> Architecture:
@@ -503,7 +496,7 @@ def mobilenet_v2_tavg(num_classes: int = 400) -> Architecture:
         tag = f"block{group}"
         for r in range(n):
             stride, pre, j = (s if r == 0 else 1), f"features.{i}.conv", 0
-            block_in, block = prev, []
+            block_in, block = prev, list[Layer]()
             if t != 1:  # 1x1 expansion to round(c_in * t) channels
                 block += [conv2d(f"{pre}.0.0", c_in * t, 1, stage=tag), BatchNorm(f"{pre}.0.1", stage=tag)]
                 j = 1

@@ -1,4 +1,8 @@
-"""The result of a solve: who runs where, with which resources, at what delay, energy and cost."""
+"""The results of a solve: who runs where, with which resources, at what delay, energy and cost.
+
+Every result type has the same certificate: ``cost``, ``lower_bound`` (no schedule of the instance costs less),
+``gap`` (``(cost - lower_bound) / cost``, derived) and ``optimal`` (the method proved the schedule optimal).
+"""
 from __future__ import annotations
 
 import dataclasses
@@ -7,14 +11,40 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Schedule", "relative_gap"]
+__all__ = ["Certified", "OptionSchedule", "Schedule", "certificate_text", "relative_gap"]
 
 
-def relative_gap(cost: float, lower_bound: float) -> float:
-    """``(cost - lower_bound) / |cost|``, at least 0 (0 when ``cost`` is 0; NaN when either is NaN)."""
+def relative_gap(cost: Any, lower_bound: Any) -> Any:
+    """``(cost - lower_bound) / |cost|``, at least 0 (0 when ``cost`` is 0; NaN when either is NaN); elementwise
+    for arrays."""
+    if np.ndim(cost) or np.ndim(lower_bound):
+        cost, lower_bound = np.asarray(cost, dtype=np.float64), np.asarray(lower_bound, dtype=np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gap = np.maximum(0.0, (cost - lower_bound) / np.abs(cost))
+        return np.where(cost == 0, np.where(np.isnan(lower_bound), np.nan, 0.0), gap)
     if cost != cost or lower_bound != lower_bound:
         return float("nan")
     return max(0.0, (cost - lower_bound) / abs(cost)) if cost != 0 else 0.0
+
+
+def certificate_text(cost: float, lower_bound: float) -> str:
+    """``"gap <= 1.2e-05"``, or the bound itself where it is not positive (a relative gap above 1 says nothing)."""
+    if lower_bound > 0 or cost == lower_bound:
+        return f"gap <= {relative_gap(cost, lower_bound):.2e}"
+    return f"lower bound {lower_bound:.4g} (no relative gap)"
+
+
+class Certified:
+    """What every result certifies: ``cost``, ``lower_bound`` and ``optimal`` (fields of each result type) and the
+    derived ``gap``."""
+
+    cost: Any
+    lower_bound: Any
+
+    @property
+    def gap(self) -> Any:
+        """``(cost - lower_bound) / cost``: how far above the optimum the schedule can be, at most."""
+        return relative_gap(self.cost, self.lower_bound)
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
@@ -24,7 +54,7 @@ def _frozen(a: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class Schedule:
+class Schedule(Certified):
     """A schedule for N devices (arrays of length N, read-only).
 
     Attributes
@@ -81,7 +111,7 @@ class Schedule:
         object.__setattr__(self, "cost", float(self.cost))
 
     @classmethod
-    def _adopt(cls, **fields: Any) -> "Schedule":
+    def adopt(cls, **fields: Any) -> Schedule:
         """A schedule that keeps the given arrays without copying them, made read-only: only for fresh arrays
         that nothing else refers to (the solver's outputs), so that a city's schedule costs no second copy."""
         for value in fields.values():
@@ -92,11 +122,6 @@ class Schedule:
             object.__setattr__(schedule, f.name, fields.get(f.name, f.default))
         object.__setattr__(schedule, "cost", float(schedule.cost))
         return schedule
-
-    @property
-    def gap(self) -> float:
-        """``(cost - lower_bound) / cost``: how far above the optimum this schedule can be, at most."""
-        return relative_gap(self.cost, self.lower_bound)
 
     @property
     def n_devices(self) -> int:
@@ -118,7 +143,7 @@ class Schedule:
         return (
             f"{self.method:>10s}: cost {self.cost:.6g} ({self.cost / self.n_devices:.6g} per device), "
             f"mean delay {self.delay.mean():.4g} s, mean energy {self.energy.mean():.4g} J, "
-            f"offloaded {int(self.offload.sum())}/{self.n_devices}, gap <= {self.gap:.2e}"
+            f"offloaded {int(self.offload.sum())}/{self.n_devices}, {certificate_text(self.cost, self.lower_bound)}"
         )
 
     def table(self) -> str:
@@ -133,3 +158,35 @@ class Schedule:
                 f"{self.energy[n]:>9.4f} {self.device_cost[n]:>9.4f}"
             )
         return "\n".join(rows)
+
+
+@dataclass(frozen=True, eq=False)
+class OptionSchedule(Certified):
+    """The result of :func:`edgesched.solve_options`.
+
+    Attributes
+    ----------
+    choice : ndarray of int32
+        Menu index chosen for each device.
+    cost : float
+        Total cost of ``choice``.
+    lower_bound : float
+        Certified lower bound on the optimal cost (no choice costs less).
+    optimal : bool
+        The solver proved ``choice`` optimal (to a relative tolerance of 1e-9).
+    method : str
+    prices : ndarray of float64, shape (2, S), or None
+        Dual prices of the servers (the multipliers of the Lagrangian relaxation, ``docs/model.md`` §5): row 0 is
+        ``lambda_j``, the shadow price of server j's CPU term ``A_j U_j**2`` per unit of compute weight ``c``
+        (cost/sqrt(cycle)); row 1 is ``mu_j``, the shadow price of its airtime term ``B_j V_j**2`` per unit
+        of airtime weight ``w`` (cost/sqrt(s)). For ``"auto"``, ``"bnb"`` and ``"warm"`` they are the
+        multipliers of the relaxation bound, for the other methods the tangent prices ``2 A_j U_j``,
+        ``2 B_j V_j`` at ``choice``; None for ``"scip"``. Pass them to the next ``"warm"`` re-solve.
+    """
+
+    choice: np.ndarray
+    cost: float
+    lower_bound: float
+    optimal: bool
+    method: str
+    prices: np.ndarray | None = None

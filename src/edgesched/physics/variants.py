@@ -1,7 +1,8 @@
-"""Model variants: an architecture, the compression transforms of seed 000's pipeline, and measured accuracy.
+"""Model variants: an architecture, the compression transforms of the smart-city pipeline, and measured accuracy.
 
-Seed 000 (Sec. III, Steps 2-3) compresses a trained model before deployment. A :class:`ModelVariant` states
-which transforms were applied and their exact effect on the cost model (MACs ``C``, parameters, stored size):
+The smart-city pipeline of Ali et al. (Sec. III, Steps 2-3) compresses a trained model before deployment. A
+:class:`ModelVariant` states which transforms were applied and their exact effect on the cost model (MACs ``C``,
+parameters, stored size):
 
 * **structured (channel) pruning** ``prune``: a kept-width ratio for every conv stage, or per stage tag
   (``{"layer3": 0.5}``); every conv of the stage keeps ``kept_width(C_out, ratio)`` filters and the next
@@ -28,13 +29,13 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import unit_ratio
 from .accuracy import AccuracyCurve, default_curve
 from .arch import (
     Analysis,
     Architecture,
     Conv,
     Linear,
-    _ratio,
     get_architecture,
     kept_width,
     stages,
@@ -56,9 +57,9 @@ def prune_channels(arch: Architecture, keep: float | Mapping[str, float]) -> Arc
         for tag in keep:
             if tag not in tags:
                 raise ValueError(f"prune has stage {tag!r}; {arch.name} has stages {', '.join(tags)}")
-        ratios = {tag: _ratio(r, f"prune[{tag!r}]") for tag, r in keep.items()}
+        ratios = {tag: unit_ratio(r, f"prune[{tag!r}]") for tag, r in keep.items()}
     else:
-        ratios = dict.fromkeys(tags, _ratio(keep, "prune"))
+        ratios = dict.fromkeys(tags, unit_ratio(keep, "prune"))
     return Architecture(arch.name, tuple(
         replace(layer, out_channels=kept_width(layer.out_channels, ratios[layer.stage]))
         if isinstance(layer, Conv) and not layer.depthwise and layer.stage in ratios else layer
@@ -67,7 +68,7 @@ def prune_channels(arch: Architecture, keep: float | Mapping[str, float]) -> Arc
 
 def low_rank(arch: Architecture, rank: float) -> Architecture:
     """Low-rank factorisation with rank ratio ``rank`` in (0, 1] of every dense conv and linear layer."""
-    r = _ratio(rank, "rank")
+    r = unit_ratio(rank, "rank")
     return Architecture(arch.name, tuple(
         replace(layer, rank_ratio=r) if isinstance(layer, Linear) or (isinstance(layer, Conv) and not layer.depthwise)
         else layer for layer in arch.layers), arch.in_channels)
@@ -192,7 +193,7 @@ class ModelVariant:
 
 
 def _shifted(curve: AccuracyCurve, delta: float, name: str) -> AccuracyCurve:
-    return AccuracyCurve(curve.frames, np.clip(curve.accuracy + delta, 0.0, 1.0), name)  # type: ignore[arg-type]
+    return AccuracyCurve(curve.frames, np.clip(curve.accuracy + delta, 0.0, 1.0), name)
 
 
 def example_variants() -> list[ModelVariant]:

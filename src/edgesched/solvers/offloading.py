@@ -4,21 +4,17 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from . import _core
 import numpy as np
 
-from ._validation import GAP_TOL, cell_index, device_array, positive_scalar, search_budget, seed_value
-from .options import paper_arrays
-from .schedule import Schedule
+from .. import _core
+from .._validation import cell_index, device_array, positive_scalar, search_budget, seed_value
+from ..methods import EXHAUSTIVE_MAX_DEVICES, GAP_TOL, METHODS, NODE_LIMIT, TIME_LIMIT, check_method, describe
+from ..model.defaults import F_EDGE_MAX, KAPPA, RHO, W_DELAY, W_ENERGY
+from ..model.devices import Devices
+from ..model.results import Schedule
 
-__all__ = ["solve_offloading", "solve", "METHODS", "EXHAUSTIVE_MAX_DEVICES"]
+__all__ = ["solve_offloading", "solve"]
 
-#: Methods accepted by :func:`solve_offloading`.
-METHODS = ("greedy", "auto", "exhaustive", "local", "edge", "random")
-#: Branch-and-bound budget of ``method="auto"`` (nodes, seconds).
-AUTO_NODE_LIMIT, AUTO_TIME_LIMIT = 200_000, 1.0
-#: Largest N that ``method="exhaustive"`` accepts (2**N choices are visited).
-EXHAUSTIVE_MAX_DEVICES = 30
 #: With ``cell``, the cell count ``max(cell) + 1`` may exceed 64 per device (empty cells) only up to this.
 MAX_SPARE_CELLS = 2**24
 
@@ -31,16 +27,16 @@ def solve_offloading(
     tx_power: Any,
     f_local_max: Any,
     *,
-    kappa: Any = 1e-28,
-    rho: Any = 0.12,
-    f_edge_max: float = 22e9,
-    w_delay: float = 0.5,
-    w_energy: float = 0.5,
+    kappa: Any = KAPPA,
+    rho: Any = RHO,
+    f_edge_max: Any = F_EDGE_MAX,
+    w_delay: float = W_DELAY,
+    w_energy: float = W_ENERGY,
     method: str = "greedy",
     seed: int | None = None,
     cell: Any = None,
-    node_limit: int = AUTO_NODE_LIMIT,
-    time_limit: float = AUTO_TIME_LIMIT,
+    node_limit: int = NODE_LIMIT,
+    time_limit: float = TIME_LIMIT,
     gap_tol: float = GAP_TOL,
 ) -> Schedule:
     """Decide for each device whether its inference runs locally or on the edge server.
@@ -70,13 +66,14 @@ def solve_offloading(
         F, the edge server's CPU capacity in Hz, > 0; with ``cell``, one per cell (a scalar broadcasts).
     w_delay, w_energy : float, default 0.5
         beta_1 (1/s, > 0) and beta_2 (1/J, >= 0), the weights of delay and energy in the cost.
-    method : {"greedy", "auto", "exhaustive", "local", "edge", "random"}
-        ``"greedy"``: the paper's iterative policy (Sec. IV-C). ``"auto"``: the greedy and the rounded convex
-        relaxation improved by descent, then exact search where the budget allows (see
-        :func:`edgesched.solve_options`); never worse than ``"greedy"``. ``"exhaustive"``: the exact optimum over all
-        2**N offloading vectors (N <= 30). ``"local"``/``"edge"``: everything local / everything offloaded.
-        ``"random"``: each device offloaded with probability 1/2 (the paper's Random baseline), drawn from
-        SplitMix64 seeded with ``seed``: device n is offloaded iff the top bit of its n-th output is 1.
+    method : str, default "greedy"
+        One of :data:`edgesched.METHODS`:
+
+{methods}
+
+        On the paper's problem ``"local"``/``"edge"`` put every device local / on the edge, ``"exhaustive"``
+        visits all 2**N offloading vectors of a cell (N <= 30), and ``"random"`` offloads device n iff the top
+        bit of the n-th output of SplitMix64 seeded with ``seed`` is 1 (the paper's Random baseline).
     seed : int, optional
         Seed in [0, 2**64) for ``"random"``; ``None`` draws one.
     cell : array_like of int, optional
@@ -113,13 +110,12 @@ def solve_offloading(
     Theorem 2 is used in its general form: the time share is proportional to sqrt(M_n d_n / R_n). The
     paper's eq. (20) drops d_n, which is right only when every device has the same frame size.
     """
-    if method not in METHODS:
-        raise ValueError(f"method is {method!r}; it must be one of {', '.join(METHODS)}")
+    check_method(method, METHODS)
     # Types and lengths here; the core checks every value as it reads it (one pass over the inputs). If it
     # finds one outside the model, the checks below name the field and the first bad index.
     inputs = dict(macs=macs, frames=frames, frame_bits=frame_bits, rate=rate, tx_power=tx_power,
                   f_local_max=f_local_max, kappa=kappa, rho=rho)
-    arrays = paper_arrays(**inputs, check_values=False)
+    arrays = Devices.check_types(**inputs)
     n = max(a.shape[0] for a in arrays.values())
     if cell is None:
         cells, n_cells = np.empty(0, np.int64), 1
@@ -156,18 +152,20 @@ def solve_offloading(
             seed=seed_u64, threads=os.cpu_count() or 1, **budget,
         )
     except ValueError:
-        paper_arrays(**inputs)  # an input out of range: raises the message naming the field and first index
+        Devices(**inputs)  # an input out of range: raises the message naming the field and first index
         raise  # inputs in range whose costs overflow or vanish: the core's message names the device
     cell_cost = out.cell_cost
     # The core's outputs are fresh arrays nothing else refers to, the cell index among them (the core's copy of
     # it, as it may be the caller's own array): the schedule keeps them without a copy.
-    return Schedule._adopt(
-        offload=out.offload, f_local=out.f_local, f_edge=out.f_edge,
-        time_share=out.time_share, delay=out.delay, energy=out.energy,
-        cost=float(cell_cost.sum()), method=method, lower_bound=float(out.cell_lower_bound.sum()),
-        optimal=bool(out.cell_proven.all()), w_delay=w_delay, w_energy=w_energy,
-        cell=None if cell is None else out.cell, cell_cost=None if cell is None else cell_cost,
+    return Schedule.adopt(
+        offload=out.offload, f_local=out.f_local, f_edge=out.f_edge, time_share=out.time_share, delay=out.delay,
+        energy=out.energy, cost=float(cell_cost.sum()), method=method,
+        lower_bound=float(out.cell_lower_bound.sum()), optimal=bool(out.cell_proven.all()), w_delay=w_delay,
+        w_energy=w_energy, cell=None if cell is None else out.cell, cell_cost=None if cell is None else cell_cost,
     )
+
+
+solve_offloading.__doc__ = (solve_offloading.__doc__ or "").replace("{methods}", describe(METHODS))
 
 
 def solve(scenario: Any, method: str = "auto", seed: int | None = None, **options: Any) -> Schedule:

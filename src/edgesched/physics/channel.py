@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._validation import bounded_array
+
 __all__ = [
     "DEFAULT_NOISE_DBM_PER_HZ",
     "channel_gain",
@@ -41,67 +43,6 @@ __all__ = [
 DEFAULT_NOISE_DBM_PER_HZ: float = -174.0
 
 _LN2 = float(np.log(2.0))
-
-
-# ---------------------------------------------------------------------------
-# validation helpers (shared with scenarios.py; private)
-# ---------------------------------------------------------------------------
-
-
-def _index_str(arr: NDArray[Any], flat_index: int) -> str:
-    """``"[3]"`` for 1-d arrays, ``"[1, 2]"`` for n-d, ``""`` for scalars."""
-    if arr.ndim == 0:
-        return ""
-    idx = np.unravel_index(flat_index, arr.shape)
-    return "[" + ", ".join(str(int(i)) for i in idx) + "]"
-
-
-def _as_float_array(
-    x: ArrayLike,
-    name: str,
-    *,
-    plural: str | None = None,
-    unit: str = "",
-    low: float | None = None,
-    low_inclusive: bool = False,
-    high: float | None = None,
-    high_inclusive: bool = True,
-) -> NDArray[np.float64]:
-    """Convert *x* to a float64 array and check it element by element.
-
-    Every element must be finite; with *low* it must be ``> low`` (or ``>=``
-    when *low_inclusive*), with *high* ``<= high`` (or ``<`` when not
-    *high_inclusive*).  The error names *name* and the first bad index, e.g.
-    ``"distance[3] is -1.0; distances must be > 0 m"``.
-    """
-    plural = plural if plural is not None else name + "s"
-    unit_sfx = f" {unit}" if unit else ""
-    try:
-        arr = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a real number or an array of real numbers: {exc}") from None
-    flat = arr.reshape(-1)
-    bad = ~np.isfinite(flat)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"{name}{_index_str(arr, i)} is {float(flat[i])!r}; {plural} must be finite")
-    if low is not None:
-        bad = flat < low if low_inclusive else flat <= low
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            op = ">=" if low_inclusive else ">"
-            raise ValueError(
-                f"{name}{_index_str(arr, i)} is {float(flat[i])!r}; {plural} must be {op} {low:g}{unit_sfx}"
-            )
-    if high is not None:
-        bad = flat > high if high_inclusive else flat >= high
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            op = "<=" if high_inclusive else "<"
-            raise ValueError(
-                f"{name}{_index_str(arr, i)} is {float(flat[i])!r}; {plural} must be {op} {high:g}{unit_sfx}"
-            )
-    return arr
 
 
 def _out(arr: NDArray[np.float64]) -> Any:
@@ -135,7 +76,7 @@ def db_to_linear(db: ArrayLike) -> Any:
     numpy.float64 or ndarray of float64
         ``10 ** (db / 10)`` (dimensionless).
     """
-    arr = _as_float_array(db, "db", plural="dB values")
+    arr = bounded_array(db, "db", plural="dB values")
     return _out(np.power(10.0, arr / 10.0))
 
 
@@ -152,7 +93,7 @@ def linear_to_db(x: ArrayLike) -> Any:
     numpy.float64 or ndarray of float64
         ``10 * log10(x)`` in dB.
     """
-    arr = _as_float_array(x, "x", plural="linear power ratios", low=0.0)
+    arr = bounded_array(x, "x", plural="linear power ratios", low=0.0)
     return _out(10.0 * np.log10(arr))
 
 
@@ -169,7 +110,7 @@ def dbm_to_watt(dbm: ArrayLike) -> Any:
     numpy.float64 or ndarray of float64
         Power in W: ``10 ** ((dbm - 30) / 10)``.
     """
-    arr = _as_float_array(dbm, "dbm", plural="dBm values")
+    arr = bounded_array(dbm, "dbm", plural="dBm values")
     return _out(np.power(10.0, (arr - 30.0) / 10.0))
 
 
@@ -186,7 +127,7 @@ def watt_to_dbm(w: ArrayLike) -> Any:
     numpy.float64 or ndarray of float64
         Power in dBm: ``10 * log10(w) + 30``.
     """
-    arr = _as_float_array(w, "w", plural="powers", unit="W", low=0.0)
+    arr = bounded_array(w, "w", plural="powers", unit="W", low=0.0)
     return _out(10.0 * np.log10(arr) + 30.0)
 
 
@@ -211,7 +152,7 @@ def path_loss_db(distance_m: ArrayLike) -> Any:
     numpy.float64 or ndarray of float64
         Path loss in dB (positive: a loss).
     """
-    d = _as_float_array(distance_m, "distance", unit="m", low=0.0)
+    d = bounded_array(distance_m, "distance", unit="m", low=0.0)
     return _out(128.1 + 37.6 * np.log10(d / 1000.0))
 
 
@@ -249,8 +190,8 @@ def noise_power_watt(
     numpy.float64 or ndarray of float64
         Noise power in W.
     """
-    b = _as_float_array(bandwidth_hz, "bandwidth", unit="Hz", low=0.0)
-    n0_dbm = _as_float_array(noise_dbm_per_hz, "noise_dbm_per_hz", plural="noise densities")
+    b = bounded_array(bandwidth_hz, "bandwidth", unit="Hz", low=0.0)
+    n0_dbm = bounded_array(noise_dbm_per_hz, "noise_dbm_per_hz", plural="noise densities")
     b, n0_dbm = _broadcast(bandwidth=b, noise_dbm_per_hz=n0_dbm)
     n0 = np.asarray(dbm_to_watt(n0_dbm), dtype=np.float64)  # W/Hz
     return _out(n0 * b)
@@ -286,10 +227,10 @@ def shannon_rate(
     numpy.float64 or ndarray of float64
         Rate in bit/s, broadcast over the arguments' shapes.
     """
-    b = _as_float_array(bandwidth_hz, "bandwidth", unit="Hz", low=0.0)
-    p = _as_float_array(tx_power_w, "tx_power", plural="transmit powers", unit="W", low=0.0)
-    d = _as_float_array(distance_m, "distance", unit="m", low=0.0)
-    n0_dbm = _as_float_array(noise_dbm_per_hz, "noise_dbm_per_hz", plural="noise densities")
+    b = bounded_array(bandwidth_hz, "bandwidth", unit="Hz", low=0.0)
+    p = bounded_array(tx_power_w, "tx_power", plural="transmit powers", unit="W", low=0.0)
+    d = bounded_array(distance_m, "distance", unit="m", low=0.0)
+    n0_dbm = bounded_array(noise_dbm_per_hz, "noise_dbm_per_hz", plural="noise densities")
     b, p, d, n0_dbm = _broadcast(bandwidth=b, tx_power=p, distance=d, noise_dbm_per_hz=n0_dbm)
     g = np.asarray(channel_gain(d), dtype=np.float64)
     noise = np.asarray(noise_power_watt(b, n0_dbm), dtype=np.float64)

@@ -10,16 +10,16 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .sweep import _need
+from .._optional import need
 
 __all__ = ["LABELS", "figure3", "figure4", "figure5", "save"]
 
 #: Axis labels of the metrics and parameters, with units.
 LABELS = {
-    "cost_per_device": "average cost per device",
-    "delay_s": "average delay (s)",
-    "energy_j": "average energy (J)",
-    "offload_rate": "offloading rate",
+    "cost_per_device": "average cost per device\n(cost = w_delay * delay + w_energy * energy)",
+    "delay_s": "average delay per device (s)",
+    "energy_j": "average device energy (J)",
+    "offload_rate": "offloading rate\n(fraction of devices offloaded)",
     "n_devices": "number of devices N",
     "bandwidth": "bandwidth B (MHz)",
     "f_edge_max": "edge CPU f$^{e,max}$ (GHz)",
@@ -36,7 +36,7 @@ _STYLE = {  # method -> line style; greedy and auto overlap on the paper's insta
 
 
 def _figure(rows: int, cols: int, size: tuple[float, float]) -> tuple[Any, Any]:
-    mpl_figure = _need("matplotlib.figure", "plot", "edgesched.plots")
+    mpl_figure = need("matplotlib.figure", "plot", "edgesched.experiments.plots")
     fig = mpl_figure.Figure(figsize=size, layout="constrained")
     return fig, fig.subplots(rows, cols, squeeze=False)
 
@@ -79,14 +79,15 @@ def figure4(summary: Any) -> Any:
         for c, metric in enumerate(metrics):
             ax = axes[r, c]
             rows = summary[(summary["panel"] == panel) & (summary["metric"] == metric)].rename(columns={"x": panel})
-            _band(ax, rows, panel, method, color=f"C{c}", marker="o")
+            _band(ax, rows, panel, f"{method}: mean, 95% CI", color=f"C{c}", marker="o")
             ax.set_xlabel(LABELS[panel])
             ax.set_ylabel(LABELS[metric])
             ax.grid(alpha=0.3)
             if metric == "offload_rate":
                 ax.set_ylim(-0.03, 1.05)
-    fig.suptitle(f"Fig. 4: method {method!r}, {_seeds(summary)} seeds a point (95% CI); "
-                 "other parameters at the paper's defaults (N = 20, B = 5 MHz, edge 22 GHz)", fontsize=10)
+            ax.legend(fontsize=7)
+    fig.suptitle(f"Fig. 4: method {method!r}, {_seeds(summary)} seeds a point; other parameters at the paper's "
+                 "defaults (N = 20, B = 5 MHz, edge 22 GHz)", fontsize=10)
     return fig
 
 
@@ -110,7 +111,7 @@ def figure5(summary: Any) -> Any:
         ax.set_ylabel(LABELS[metric])
     for ax in axes[0]:
         ax.grid(alpha=0.3)
-    axes[0, 0].legend(fontsize=8)
+        ax.legend(fontsize=8)
     fig.suptitle(f"Fig. 5: delay, energy and accuracy ({_seeds(summary)} seeds a point, N = 20)", fontsize=10)
     return fig
 

@@ -28,12 +28,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from numbers import Integral, Real
 from typing import Any, Literal, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._validation import whole_number
 from .arch import Conv, LayerStats, Linear, r3d_18
 
 __all__ = [
@@ -76,25 +76,6 @@ class LayerMacs:
     stride: Triple
     padding: Triple
     macs: int
-
-
-def _check_int(value: Any, name: str, low: int = 1) -> int:
-    """Accept ints (and integral floats) ``>= low``; reject bools and the rest."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    msg = f"{name} is {value!r}; {name} must be an integer >= {low}"
-    if isinstance(value, bool) or not isinstance(value, (Integral, Real)):
-        raise ValueError(msg)
-    if isinstance(value, Integral):
-        v = int(value)
-    else:
-        fv = float(value)
-        if not (math.isfinite(fv) and fv == math.floor(fv)):
-            raise ValueError(msg)
-        v = int(fv)
-    if v < low:
-        raise ValueError(msg)
-    return v
 
 
 def _conv3d(
@@ -177,10 +158,10 @@ def r3d18(
         too small for a layer (naming the layer; cannot happen for the r3d_18
         paddings, which keep every output size ``>= 1``).
     """
-    m = _check_int(frames, "frames")
-    h = _check_int(height, "height")
-    w = _check_int(width, "width")
-    nc = _check_int(num_classes, "num_classes")
+    m = whole_number(frames, "frames")
+    h = whole_number(height, "height")
+    w = whole_number(width, "width")
+    nc = whole_number(num_classes, "num_classes")
     layers = _r3d18_layers(m, h, w, nc)
     total = sum(layer.macs for layer in layers)
     if breakdown:

@@ -5,155 +5,44 @@
 ``Client.get_executor()`` -- or the ``Client`` itself -- on a cluster) and returns a tidy
 :class:`pandas.DataFrame`: one column per parameter, ``seed``, then one column per metric.
 
-The store is a directory of Parquet chunks. Each chunk holds the rows of whole tasks, tagged with a
-deterministic task key (a hash of the evaluator's name, the parameters and the seed), and is written to a
-temporary file in the same directory and renamed into place (``os.replace``), so a chunk is either complete
-or absent. A sweep killed at any moment (even by SIGKILL) and started again reads the keys already stored,
-skips those tasks, and ends with exactly the rows an uninterrupted run gives: none lost, none twice.
+The store (:mod:`edgesched.experiments.store`) is a directory of Parquet chunks. Each chunk holds the rows of
+whole tasks, tagged with a deterministic task key (a hash of the evaluator's name, the parameters and the seed),
+and is written atomically, so a chunk is either complete or absent. A sweep killed at any moment (even by
+SIGKILL) and started again reads the keys already stored, skips those tasks, and ends with exactly the rows an
+uninterrupted run gives: none lost, none twice.
 
 With ``backend="numpy"`` or ``"cupy"`` the tasks of one grid point are solved together, all their seeds as
 one batch of :func:`edgesched.solve_batch` in this process (on the GPU for ``"cupy"``), instead of one task at a
 time on the executor. The rows have the same columns; the batch offers the methods greedy, descent, local and
-edge (default greedy, where the per-task sweep defaults to auto) and no lower bound (``gap`` is NaN).
+edge (default greedy, where the per-task sweep defaults to auto) and its one-pass bound (``gap``).
 
 pandas, pyarrow and tqdm are optional (``pip install 'edgesched[sweep]'``) and imported only when needed.
 """
 from __future__ import annotations
 
 import hashlib
-import importlib
 import itertools
 import json
 import math
 import multiprocessing
 import os
-import sys
 import tempfile
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from . import scenarios
-from .offloading import solve
+from .._optional import need, progress_bar
+from .evaluate import evaluate_paper, evaluate_paper_batch
+from .store import TASK_COLUMN, Task, plain, read_store, result_frame, write_chunk
 
-__all__ = ["GENERATORS", "METRICS", "SweepTaskError", "evaluate_paper", "evaluate_paper_batch", "grid_points",
-           "summarize", "sweep"]
-
-#: Scenario generators a sweep's ``scenario`` parameter may name.
-GENERATORS: dict[str, Callable[..., scenarios.Scenario]] = {
-    "paper_default": scenarios.paper_default,
-    "heterogeneous": scenarios.heterogeneous,
-}
-
-#: The metrics :func:`evaluate_paper` returns, with their units.
-METRICS: dict[str, str] = {
-    "cost": "total cost sum_n (w_delay * delay_n + w_energy * energy_n)",
-    "cost_per_device": "cost / N",
-    "delay_s": "mean delay per device, s",
-    "energy_j": "mean device energy, J",
-    "offload_rate": "fraction of devices offloaded",
-    "frames": "mean frame count M*",
-    "gap": "certified relative gap to the optimum",
-}
-
-_TASK = "_task"  # store column holding each row's task key
-_CHUNK_PREFIX = "chunk-"
-
-
-def _need(module: str, extra: str, what: str) -> Any:
-    """Import an optional dependency, or raise ImportError saying which extra installs it."""
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        raise ImportError(f"{what} needs {module.split('.')[0]}: pip install 'edgesched[{extra}]'") from exc
+__all__ = ["SweepTaskError", "default_executor", "grid_points", "summarize", "sweep"]
 
 
 class SweepTaskError(RuntimeError):
     """An evaluation failed; the message names the task's parameters and seed."""
-
-
-# -- the default evaluator ---------------------------------------------------
-
-def evaluate_paper(params: Mapping[str, Any], seed: int) -> dict[str, float]:
-    """Build a scenario from ``params`` and ``seed``, solve it, and return its metrics (:data:`METRICS`).
-
-    Parameters
-    ----------
-    params : mapping
-        ``method`` (a method of :func:`edgesched.solve`, default ``"auto"``), ``scenario`` (a key of
-        :data:`GENERATORS`, default ``"paper_default"``), and keyword arguments of that generator in its
-        units (``n_devices``, ``bandwidth`` in Hz, ``f_edge_max`` in Hz, ``alpha``, ``w_delay`` in 1/s,
-        ``w_energy`` in 1/J, ...).
-    seed : int
-        Seed of the device layout, and of the ``random`` baseline.
-    """
-    kwargs = dict(params)
-    method = kwargs.pop("method", "auto")
-    generator = kwargs.pop("scenario", "paper_default")
-    if generator not in GENERATORS:
-        raise ValueError(f"scenario is {generator!r}; it must be one of {', '.join(GENERATORS)}")
-    sc = GENERATORS[generator](seed=seed, **kwargs)
-    s = solve(sc, method=method, seed=seed)
-    return _metrics(sc, s.cost, s.delay, s.energy, s.offload, s.gap)
-
-
-def _metrics(sc: scenarios.Scenario, cost: float, delay: Any, energy: Any, offload: Any, gap: float
-             ) -> dict[str, float]:
-    n = sc.n_devices
-    return {"cost": float(cost), "cost_per_device": float(cost) / n, "delay_s": float(np.mean(delay)),
-            "energy_j": float(np.mean(energy)), "offload_rate": float(np.mean(offload)),
-            "frames": float(sc.frames.mean()), "gap": float(gap)}
-
-
-def evaluate_paper_batch(params: Mapping[str, Any], seeds: Sequence[int], backend: str = "numpy"
-                         ) -> list[dict[str, float]]:
-    """:func:`evaluate_paper` for many seeds at once: the scenarios of ``params`` with each seed, stacked
-    into one :func:`edgesched.solve_batch` call on ``backend`` ("numpy" or "cupy"). Methods: those of
-    :data:`edgesched.batched.BATCH_METHODS` (default ``"greedy"``); the batch has no lower bound, so ``gap``
-    is NaN. Returns one row of metrics per seed, in the order of ``seeds``."""
-    from .batched import BATCH_METHODS, solve_batch
-
-    kwargs = dict(params)
-    method = kwargs.pop("method", "greedy")
-    if method not in BATCH_METHODS:
-        raise ValueError(f"method is {method!r}; a batched sweep solves {', '.join(BATCH_METHODS)}")
-    generator = kwargs.pop("scenario", "paper_default")
-    if generator not in GENERATORS:
-        raise ValueError(f"scenario is {generator!r}; it must be one of {', '.join(GENERATORS)}")
-    scs = [GENERATORS[generator](seed=s, **kwargs) for s in seeds]
-    per_scenario = ("f_edge_max", "w_delay", "w_energy")
-    per_seed = [sc.solver_kwargs() for sc in scs]
-    stacked = {k: np.stack([kw[k] for kw in per_seed]) for k in scenarios.SOLVER_KEYS}
-    b = solve_batch(**{k: v for k, v in stacked.items() if k not in per_scenario},
-                    **{k: stacked[k].reshape(-1) for k in per_scenario}, method=method, backend=backend)
-    return [_metrics(sc, b.cost[i], b.delay[i], b.energy[i], b.offload[i], float("nan"))
-            for i, sc in enumerate(scs)]
-
-
-# -- tasks -------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Task:
-    index: int
-    key: str
-    params: dict[str, Any]
-    seed: int
-
-
-def _plain(value: Any) -> Any:
-    """A JSON- and Parquet-friendly Python value (numpy scalars and arrays become Python ones)."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (np.ndarray, tuple)):
-        return [_plain(v) for v in (value.tolist() if isinstance(value, np.ndarray) else value)]
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _evaluator_name(evaluate: Callable[..., Any]) -> str:
@@ -192,17 +81,19 @@ def grid_points(grid: Mapping[str, Sequence[Any]] | Iterable[Mapping[str, Any]])
         for k in p:
             if not isinstance(k, str):
                 raise ValueError(f"grid point {i} has a parameter named {k!r}; parameter names must be str")
-        out.append({k: _plain(v) for k, v in p.items()})
+        out.append({k: plain(v) for k, v in p.items()})
     return out
 
 
 def _seed_list(seeds: int | Iterable[int]) -> list[int]:
-    if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
+    if isinstance(seeds, (int, np.integer)):
+        if isinstance(seeds, bool):
+            raise ValueError(f"seeds is {seeds!r}; give a count >= 1 or a list of seeds")
         if seeds < 1:
             raise ValueError(f"seeds is {seeds}; give a count >= 1 or a list of seeds")
         return list(range(int(seeds)))
     out = []
-    for i, s in enumerate(seeds):  # type: ignore[union-attr]
+    for i, s in enumerate(seeds):
         if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0:
             raise ValueError(f"seeds[{i}] is {s!r}; seeds must be integers >= 0")
         out.append(int(s))
@@ -213,16 +104,17 @@ def _seed_list(seeds: int | Iterable[int]) -> list[int]:
     return out
 
 
-def _tasks(evaluate: Callable[..., Any], points: list[dict[str, Any]], seeds: list[int]) -> list[_Task]:
+def _tasks(evaluate: Callable[..., Any], points: list[dict[str, Any]], seeds: list[int]) -> list[Task]:
     name = _evaluator_name(evaluate)
-    tasks, seen = [], {}
+    tasks: list[Task] = []
+    seen: dict[str, bool] = {}
     for p in points:
         for s in seeds:
             key = _task_key(name, p, s)
             if key in seen:
                 raise ValueError(f"grid point {p} appears twice; every (parameters, seed) pair must be unique")
             seen[key] = True
-            tasks.append(_Task(len(tasks), key, p, s))
+            tasks.append(Task(len(tasks), key, p, s))
     return tasks
 
 
@@ -237,90 +129,11 @@ def _run_batch(evaluate: Callable[..., Any], batch: list[tuple[str, dict[str, An
             raise SweepTaskError(f"evaluating parameters {params} with seed {seed} failed: "
                                  f"{type(exc).__name__}: {exc}") from None
         rows = [result] if isinstance(result, Mapping) else list(result)
-        out.append((key, [{k: _plain(v) for k, v in r.items()} for r in rows]))
+        out.append((key, [{k: plain(v) for k, v in r.items()} for r in rows]))
     return out
 
 
-# -- the store ---------------------------------------------------------------
-
-def _chunk_files(store: Path) -> list[Path]:
-    return sorted(store.glob(f"{_CHUNK_PREFIX}*.parquet"))
-
-
-def _write_chunk(store: Path, tasks: list[_Task], results: list[tuple[str, list[dict[str, Any]]]]) -> None:
-    """Write whole tasks' rows as one Parquet chunk, atomically (temporary file, fsync, os.replace)."""
-    pd = _need("pandas", "sweep", "edgesched.sweep")
-    by_key = {t.key: t for t in tasks}
-    rows = []
-    for key, task_rows in results:
-        t = by_key[key]
-        for r in task_rows:
-            clash = set(r) & (set(t.params) | {"seed", _TASK})
-            if clash:
-                raise ValueError(f"the evaluator returned {sorted(clash)}, which are parameter names; "
-                                 "rename the metric")
-            rows.append({_TASK: key, **t.params, "seed": t.seed, **r})
-    frame = pd.DataFrame(rows)
-    name = f"{_CHUNK_PREFIX}{uuid.uuid4().hex}.parquet"
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=store)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            frame.to_parquet(fh, index=False)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, store / name)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _read_store(store: Path, columns: list[str] | None = None) -> Any:
-    """Every stored row (first chunk wins if a task was ever stored twice), with the task key column."""
-    pd = _need("pandas", "sweep", "edgesched.sweep")
-    frames, seen = [], set()
-    for f in _chunk_files(store):
-        df = pd.read_parquet(f, columns=columns)
-        if df.empty:
-            continue
-        df = df[~df[_TASK].isin(seen)]
-        seen.update(df[_TASK].unique())
-        frames.append(df)
-    if not frames:
-        return pd.DataFrame({_TASK: pd.Series(dtype=object)})
-    return pd.concat(frames, ignore_index=True)
-
-
-def _result_frame(store: Path, tasks: list[_Task], points: list[dict[str, Any]]) -> Any:
-    """The rows of ``tasks`` in task order (rows of one task keep the evaluator's order)."""
-    pd = _need("pandas", "sweep", "edgesched.sweep")
-    df = _read_store(store)
-    order = {t.key: t.index for t in tasks}
-    df = df[df[_TASK].isin(order)]
-    df = df.assign(_order=df[_TASK].map(order)).sort_values("_order", kind="stable")
-    df = df.drop(columns=[_TASK, "_order"]).reset_index(drop=True)
-    for col in df.columns[df.dtypes == object]:  # list-valued parameters come back as arrays: make them
-        if df[col].map(lambda v: isinstance(v, (np.ndarray, list))).any():  # hashable, to group by them
-            df[col] = df[col].map(lambda v: tuple(v.tolist() if isinstance(v, np.ndarray) else v))
-    if df.empty:
-        names = list(dict.fromkeys(k for p in points for k in p)) + ["seed"]
-        return pd.DataFrame({n: pd.Series(dtype=object) for n in names})
-    return df
-
-
 # -- the sweep ---------------------------------------------------------------
-
-def _progress_bar(total: int, initial: int, progress: bool | None) -> Any:
-    enabled = sys.stderr.isatty() if progress is None else bool(progress)
-    if not enabled:
-        return None
-    if progress is None:
-        try:
-            import tqdm
-        except ImportError:
-            return None
-    tqdm = _need("tqdm", "sweep", "the sweep progress bar")
-    return tqdm.tqdm(total=total, initial=initial, unit="task", file=sys.stderr, dynamic_ncols=True)
-
 
 def _worker_count(executor: Any, max_workers: int | None) -> int:
     """``max_workers``, else a dask ``Client``'s thread count, else the CPU count."""
@@ -331,7 +144,7 @@ def _worker_count(executor: Any, max_workers: int | None) -> int:
     return os.cpu_count() or 1
 
 
-def _default_executor(max_workers: int | None) -> ProcessPoolExecutor:
+def default_executor(max_workers: int | None) -> ProcessPoolExecutor:
     # spawn: the same behaviour on every platform, and safe when the caller runs threads.
     return ProcessPoolExecutor(max_workers=max_workers, mp_context=multiprocessing.get_context("spawn"))
 
@@ -395,8 +208,8 @@ def sweep(
     ImportError
         When pandas/pyarrow (``edgesched[sweep]``) are missing.
     """
-    _need("pandas", "sweep", "edgesched.sweep")
-    _need("pyarrow", "sweep", "edgesched.sweep (Parquet store)")
+    need("pandas", "sweep", "edgesched.sweep")
+    need("pyarrow", "sweep", "edgesched.sweep (Parquet store)")
     if chunk_size is not None and (isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1):
         raise ValueError(f"chunk_size is {chunk_size!r}; it must be an integer >= 1")
     if backend is not None:
@@ -417,15 +230,15 @@ def sweep(
     return _sweep(tasks, points, evaluate, path, executor, max_workers, chunk_size, progress, run)
 
 
-def _sweep(tasks: list[_Task], points: list[dict[str, Any]], evaluate: Callable[..., Any], store: Path,
+def _sweep(tasks: list[Task], points: list[dict[str, Any]], evaluate: Callable[..., Any], store: Path,
            executor: Any, max_workers: int | None, chunk_size: int | None, progress: bool | None,
-           run: Callable[[list[_Task], Path, Any], None] | None = None) -> Any:
+           run: Callable[[list[Task], Path, Any], None] | None = None) -> Any:
     for stale in store.glob(".tmp-*.parquet"):  # left by a run killed while writing; never renamed
         stale.unlink(missing_ok=True)
-    done = set(_read_store(store, columns=[_TASK])[_TASK])
+    done = set(read_store(store, columns=[TASK_COLUMN])[TASK_COLUMN])
     todo = [t for t in tasks if t.key not in done]
     if todo and run is not None:
-        bar = _progress_bar(len(tasks), len(tasks) - len(todo), progress)
+        bar = progress_bar(len(tasks), len(tasks) - len(todo), progress, what="the sweep progress bar")
         try:
             run(todo, store, bar)
         finally:
@@ -435,9 +248,9 @@ def _sweep(tasks: list[_Task], points: list[dict[str, Any]], evaluate: Callable[
         workers = _worker_count(executor, max_workers)
         size = chunk_size or max(1, min(256, math.ceil(len(todo) / (4 * workers))))
         batches = [todo[i:i + size] for i in range(0, len(todo), size)]
-        bar = _progress_bar(len(tasks), len(tasks) - len(todo), progress)
+        bar = progress_bar(len(tasks), len(tasks) - len(todo), progress, what="the sweep progress bar")
         own = executor is None
-        ex: Executor = _default_executor(max_workers) if own else (
+        ex: Executor = default_executor(max_workers) if own else (
             executor.get_executor() if hasattr(executor, "get_executor") else executor)
         try:
             _drain(ex, evaluate, batches, store, 2 * workers, bar)
@@ -446,14 +259,14 @@ def _sweep(tasks: list[_Task], points: list[dict[str, Any]], evaluate: Callable[
                 bar.close()
             if own:
                 ex.shutdown(wait=True, cancel_futures=True)
-    return _result_frame(store, tasks, points)
+    return result_frame(store, tasks, points)
 
 
-def _drain_batched(todo: list[_Task], store: Path, backend: str, chunk_size: int | None, bar: Any) -> None:
+def _drain_batched(todo: list[Task], store: Path, backend: str, chunk_size: int | None, bar: Any) -> None:
     """Solve the tasks of each grid point together (all their seeds in one batch); write each batch as a chunk."""
-    groups: dict[str, list[_Task]] = {}
+    groups: dict[str, list[Task]] = {}
     for t in todo:
-        groups.setdefault(json.dumps(t.params, sort_keys=True, default=_plain), []).append(t)
+        groups.setdefault(json.dumps(t.params, sort_keys=True, default=plain), []).append(t)
     for group in groups.values():
         size = chunk_size or len(group)
         for i in range(0, len(group), size):
@@ -463,16 +276,16 @@ def _drain_batched(todo: list[_Task], store: Path, backend: str, chunk_size: int
             except Exception as exc:
                 raise SweepTaskError(f"evaluating parameters {batch[0].params} with seeds "
                                      f"{[t.seed for t in batch]} failed: {type(exc).__name__}: {exc}") from None
-            _write_chunk(store, batch, [(t.key, [{k: _plain(v) for k, v in r.items()}])
+            write_chunk(store, batch, [(t.key, [{k: plain(v) for k, v in r.items()}])
                                         for t, r in zip(batch, rows)])
             if bar is not None:
                 bar.update(len(batch))
 
 
-def _drain(ex: Executor, evaluate: Callable[..., Any], batches: list[list[_Task]], store: Path,
+def _drain(ex: Executor, evaluate: Callable[..., Any], batches: list[list[Task]], store: Path,
            in_flight: int, bar: Any) -> None:
     """Keep up to ``in_flight`` batches running; write each finished batch as one chunk."""
-    pending: dict[Future[Any], list[_Task]] = {}
+    pending: dict[Future[Any], list[Task]] = {}
     queue = iter(batches)
     try:
         while True:
@@ -486,7 +299,7 @@ def _drain(ex: Executor, evaluate: Callable[..., Any], batches: list[list[_Task]
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             for fut in finished:
                 batch = pending.pop(fut)
-                _write_chunk(store, batch, fut.result())
+                write_chunk(store, batch, fut.result())
                 if bar is not None:
                     bar.update(len(batch))
     finally:
@@ -515,7 +328,7 @@ def summarize(frame: Any, by: Sequence[str], metrics: Sequence[str] | None = Non
     pandas.DataFrame
         Columns ``*by, metric, mean, ci95_low, ci95_high, n``, groups in order of first appearance.
     """
-    pd = _need("pandas", "sweep", "edgesched.sweep.summarize")
+    pd = need("pandas", "sweep", "edgesched.sweep.summarize")
     by = list(by)
     for col in by:
         if col not in frame.columns:
