@@ -55,7 +55,7 @@ def test_core_names_the_methods_of_each_problem():
         paper_call("bnb")
     t = es.paper_table(**{k: np.full(3, v) for k, v in PAPER_ARRAYS.items() if k not in ("kappa", "rho")})
     with pytest.raises(ValueError, match="unknown method 'scip'; the methods of option tables are " + ", ".join(ORDER)):
-        _core.solve_options(**t._arrays(), method="scip", start=np.zeros(3, np.int32), prices=None, seed=0,
+        _core.solve_options(**t.arrays(), method="scip", start=np.zeros(3, np.int32), prices=None, seed=0,
                             threads=1, node_limit=0, time_limit=0.0, gap_tol=0.0)
 
 

@@ -8,7 +8,7 @@
 
 namespace edgesched {
 
-// Largest search space the default solver enumerates outright (about 0.1 s on one core).
+// Largest search space the default solver enumerates outright (its time is in bench/RESULTS.md).
 inline constexpr std::uint64_t kAutoExhaustiveChoices = std::uint64_t{1} << 22;
 
 // The default solver: the paper's greedy (where it applies) and the relaxation rounding, each improved by

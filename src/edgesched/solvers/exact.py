@@ -113,8 +113,8 @@ def solve_scip(
         Relative gap ``|primal - dual| / min(|primal|, |dual|)`` at which SCIP stops (its ``limits/gap``).
     threads : int, default 1
         With ``threads > 1`` SCIP's concurrent solver races that many differently-tuned solves. On the tables
-        edgesched builds this was slower than one thread (4 threads: 3.1 s against 0.8 s on a 300-device,
-        10-server table); it is there for hard instances.
+        edgesched builds this was slower than one thread (``bench/RESULTS.md``, "SCIP formulations"); it is there
+        for hard instances.
     start : array_like of int, optional
         A choice (menu index per device) handed to SCIP as its first incumbent, e.g. the result of
         ``solve_options(table, "auto")``; it can only shorten the search. It is also the answer if SCIP
@@ -135,21 +135,8 @@ def solve_scip(
     Notes
     -----
     The model (module docstring) has one binary per non-base option, two continuous sums ``u_j``, ``v_j`` and
-    one epigraph variable ``t_j >= u_j**2 + v_j**2`` per server. Variants measured (mean wall time per solve,
-    including model building; paper tables of ``scenarios.heterogeneous`` at N = 200 / 1000 / 3000, and random
-    tables with 10 servers and 6 options per device at N = 150 / 300):
-
-    ==========================================  ======  ======  ======  =========  =========
-    variant                                     p200    p1000   p3000   r150x10x6  r300x10x6
-    ==========================================  ======  ======  ======  =========  =========
-    joint epigraph per server, base eliminated  40 ms   120 ms  255 ms  0.96 s     0.90 s
-    split ``t >= u**2``, ``s >= v**2``          40 ms   98 ms   243 ms  1.12 s     1.13 s
-    one epigraph for all servers                38 ms   121 ms  253 ms
-    joint, one binary per option (``= 1``)      33 ms   79 ms   281 ms
-    ==========================================  ======  ======  ======  =========  =========
-
-    The paper's tables are easy for SCIP at every size (solved at the root node); the differences there are
-    within run-to-run noise, and the joint form was the fastest on the harder multi-server tables.
+    one epigraph variable ``t_j >= u_j**2 + v_j**2`` per server: of the formulations measured (``bench/RESULTS.md``,
+    "SCIP formulations"), the fastest on multi-server tables and as fast as any on the paper's.
     """
     t0 = time.perf_counter()
     scip = need("pyscipopt", "exact", "method='scip'", name="PySCIPOpt")
