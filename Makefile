@@ -36,7 +36,7 @@ demo: install
 	$(VENV)/bin/edgesched reproduce all --quick --out build/demo --no-progress
 	$(VENV)/bin/edgesched solve examples/paper_default.toml -o build/demo/schedule.csv
 	@echo "Figures (quick settings: 5 seeds, a few points): build/demo/fig3.png build/demo/fig4.png build/demo/fig5.png"
-	@echo "Full figures (100 seeds a point, under a minute): .venv/bin/edgesched reproduce all --out figures"
+	@echo "Full figures (100 seeds a point): .venv/bin/edgesched reproduce all --out figures"
 
 # Lint and type checks (configured in pyproject.toml), then the tests and a smoke run of the benchmarks.
 test: install
