@@ -60,6 +60,10 @@ __all__ = [
     "random",
     "splitmix64_bits",
     "solve_offloading",
+    "deadline_local_frequency",
+    "deadline_feasible",
+    "deadline_allocation",
+    "solve_deadlines",
     "METHODS",
     "EXHAUSTIVE_MAX_DEVICES",
 ]
@@ -694,3 +698,153 @@ def solve_offloading(
     else:
         raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
     return _evaluate(p, off, method)
+
+
+# --------------------------------------------------------------------------------------------------
+# Deadlines (docs/model.md §8): every device's delay at most its deadline D_n
+# --------------------------------------------------------------------------------------------------
+
+
+def deadline_local_frequency(w_delay: float, w_energy: float, kappa: float, f_local_max: float, cycles: float,
+                             deadline: float) -> float | None:
+    """Theorem 1 with a deadline: the cost (10) is convex in f, so its minimiser over the feasible interval
+    [cycles / D, f_max] is Theorem 1's frequency clipped to it; None when cycles / D > f_max (too slow locally)."""
+    floor = cycles / deadline if deadline != math.inf else 0.0  # eq. (1): cycles / f <= D
+    if floor > f_local_max:
+        return None
+    return max(_local_frequency_one(w_delay, w_energy, kappa, f_local_max), floor)
+
+
+def deadline_feasible(c: list[float], w: list[float], deadline: list[float], f_edge_max: float) -> bool:
+    """Whether one server of CPU F and one uplink frame can serve every device within its deadline.
+
+    c_n = sqrt(rho C_n), w_n = sqrt(M_n d_n / R_n): device n needs c_n^2 / f_n + w_n^2 / t_n <= D_n. Feasible
+    iff, with a = F - sum c^2/D, d = 1 - sum w^2/D and b = sum c w / D: a >= 0, d >= 0 and b^2 <= a d
+    (docs/model.md §8). Devices without a deadline (D = inf) add nothing.
+    """
+    a, d, b = f_edge_max, 1.0, 0.0
+    for cn, wn, dn in zip(c, w, deadline):
+        if dn != math.inf:
+            a -= cn * cn / dn
+            d -= wn * wn / dn
+            b += cn * wn / dn
+    return a >= 0.0 and d >= 0.0 and b * b <= a * d
+
+
+def deadline_allocation(c: list[float], w: list[float], deadline: list[float], f_edge_max: float,
+                        w_delay: float) -> tuple[list[float], list[float]] | None:
+    """The edge CPU and time shares minimising sum_n w_delay (c_n^2 / f_n + w_n^2 / t_n) subject to
+    sum f <= F, sum t <= 1 and c_n^2 / f_n + w_n^2 / t_n <= D_n; None when no allocation meets every deadline.
+
+    By its own method, brute force over the KKT conditions: with s_n = sqrt(w_delay + nu_n) (nu_n the
+    deadline's multiplier) and x = sqrt(lambda), y = sqrt(mu) the budgets' multipliers, f_n = c_n s_n / x and
+    t_n = w_n s_n / y. For each guess of the binding set B (s_n = (c_n x + w_n y) / D_n on B, sqrt(w_delay)
+    elsewhere) the budgets are a 2x2 linear system in (x, y); the guess whose solution is consistent (B's
+    devices at s_n >= sqrt(w_delay), the others within their deadlines) is the optimum (the problem is convex
+    and its optimum unique). 2^N guesses: for small N only.
+    """
+    n = len(c)
+    s0 = math.sqrt(w_delay)
+    bounded = [i for i in range(n) if deadline[i] != math.inf]
+    for bits in itertools.product((False, True), repeat=len(bounded)):
+        binding = set(i for i, b in zip(bounded, bits) if b)
+        # (F - sum_B c^2/D) x - (sum_B c w/D) y = s0 sum_{not B} c
+        # -(sum_B c w/D) x + (1 - sum_B w^2/D) y = s0 sum_{not B} w
+        a11, a12, a22, r1, r2 = f_edge_max, 0.0, 1.0, 0.0, 0.0
+        for i in range(n):
+            if i in binding:
+                a11 -= c[i] * c[i] / deadline[i]
+                a12 -= c[i] * w[i] / deadline[i]
+                a22 -= w[i] * w[i] / deadline[i]
+            else:
+                r1 += s0 * c[i]
+                r2 += s0 * w[i]
+        det = a11 * a22 - a12 * a12
+        if det <= 0.0:
+            continue
+        x = (r1 * a22 - a12 * r2) / det
+        y = (a11 * r2 - a12 * r1) / det
+        if not (x > 0.0 and y > 0.0):
+            continue
+        s = []
+        ok = True
+        for i in range(n):
+            need = (c[i] * x + w[i] * y) / deadline[i] if deadline[i] != math.inf else 0.0
+            if i in binding:
+                ok = ok and need >= s0 * (1.0 - 1e-12)
+                s.append(need)
+            else:
+                ok = ok and need <= s0 * (1.0 + 1e-12)
+                s.append(s0)
+        if ok:
+            return [c[i] * s[i] / x for i in range(n)], [w[i] * s[i] / y for i in range(n)]
+    return None
+
+
+def solve_deadlines(
+    macs: Any,
+    frames: Any,
+    frame_bits: Any,
+    rate: Any,
+    tx_power: Any,
+    f_local_max: Any,
+    *,
+    deadline: Any,
+    kappa: Any = 1e-28,
+    rho: Any = 0.12,
+    f_edge_max: Any = 22e9,
+    w_delay: Any = 0.5,
+    w_energy: Any = 0.5,
+) -> ReferenceSchedule:
+    """The optimum of the paper's problem with per-device deadlines (s; ``math.inf``: none), by brute force over
+    every offloading set (product order, first minimiser kept): local devices at :func:`deadline_local_frequency`,
+    offloaded ones at :func:`deadline_allocation`. ValueError when no set serves every device in time."""
+    p = _Problem(macs, frames, frame_bits, rate, tx_power, f_local_max, kappa, rho, f_edge_max,
+                 w_delay, w_energy)
+    if p.n > 12:
+        raise ValueError(f"solve_deadlines enumerates 3^N KKT guesses; N must be <= 12, got {p.n}")
+    dl = _per_device("deadline", deadline, p.n) if _is_sequence(deadline) else [float(deadline)] * p.n
+    for i, d in enumerate(dl):
+        if not d > 0.0:
+            raise ValueError(f"deadline[{i}] is {d}; it must be > 0 s")
+    cyc = [p.rho[i] * p.macs[i] for i in range(p.n)]
+    c = [math.sqrt(x) for x in cyc]
+    w = [math.sqrt(p.frames[i] * p.frame_bits[i] / p.rate[i]) for i in range(p.n)]
+    f_loc = [deadline_local_frequency(p.w_delay, p.w_energy, p.kappa[i], p.f_local_max[i], cyc[i], dl[i])
+             for i in range(p.n)]
+    best: ReferenceSchedule | None = None
+    for x in itertools.product((False, True), repeat=p.n):
+        if any(not x[i] and f_loc[i] is None for i in range(p.n)):
+            continue
+        on = [i for i in range(p.n) if x[i]]
+        alloc = deadline_allocation([c[i] for i in on], [w[i] for i in on], [dl[i] for i in on], p.f_edge_max,
+                                    p.w_delay) if on else ([], [])
+        if alloc is None:
+            continue
+        f_edge, share = [0.0] * p.n, [0.0] * p.n
+        for k, i in enumerate(on):
+            f_edge[i], share[i] = alloc[0][k], alloc[1][k]
+        f_local, delay, energy = [0.0] * p.n, [0.0] * p.n, [0.0] * p.n
+        for i in range(p.n):
+            if x[i]:
+                delay[i] = _edge_delay(p.rho[i], p.macs[i], f_edge[i], p.frames[i], p.frame_bits[i], p.rate[i],
+                                       share[i])  # eqs. (2) + (4)
+                energy[i] = _edge_energy(p.frames[i], p.frame_bits[i], p.rate[i], p.tx_power[i])  # eq. (5)
+            else:
+                f = f_loc[i]
+                assert f is not None
+                f_local[i] = f
+                delay[i] = _local_delay(p.rho[i], p.macs[i], f)  # eq. (1)
+                energy[i] = _local_energy(p.kappa[i], p.rho[i], p.macs[i], f)  # eq. (3)
+        cost = 0.0
+        for i in range(p.n):
+            cost += p.w_delay * delay[i] + p.w_energy * energy[i]  # eq. (8)
+        if best is None or cost < best.cost:
+            best = ReferenceSchedule(list(x), f_local, f_edge, share, delay, energy, cost, "deadlines")
+    if best is None:
+        alone = [i for i in range(p.n)
+                 if f_loc[i] is None and not deadline_feasible([c[i]], [w[i]], [dl[i]], p.f_edge_max)]
+        if alone:
+            raise ValueError(f"device {alone[0]} cannot meet its deadline even with the server to itself")
+        raise ValueError("no offloading set serves every device within its deadline")
+    return best
