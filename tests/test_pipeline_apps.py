@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import runpy
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -375,3 +377,12 @@ def test_bad_city_devices_name_the_index(device: Device, pattern: str) -> None:
     good = applications()[0].device(HARDWARE["cpu"], [1e7, 1e7], 0.2)
     with pytest.raises(ValueError, match=pattern):
         city_pipeline().options([good, device])
+
+
+def test_the_example_runs(capsys) -> None:  # type: ignore[no-untyped-def]
+    path = Path(__file__).resolve().parents[1] / "examples" / "applications.py"
+    runpy.run_path(str(path), run_name="__main__")
+    out = capsys.readouterr().out
+    for text in ("traffic", "sensors", "safety", "not offered (privacy: raw data may not leave the device",
+                 "samples, local", "total cost"):
+        assert text in out

@@ -95,10 +95,8 @@ def _fits(v: ModelVariant, hw: Hardware, a: Analysis, start: int, stop: int, who
     """``(rule, reason)`` if ``hw`` cannot run layers ``start .. stop - 1`` of ``v``, else None."""
     if not hw.supports(v.precision):
         return "precision", f"{who} ({hw.name}) does not run {v.precision}"
-    need = v.footprint_bits(a, start, stop)
-    if need > hw.memory_bits:
-        return "memory", f"{who} ({hw.name}) has {hw.memory_bits / MB:.4g} MB; layers {start + 1}..{stop} need " \
-                         f"{need / MB:.4g} MB"
+    if v.footprint_bits(a, start, stop) > hw.memory_bits:  # weights and peak activations
+        return "memory", f"{who} ({hw.name}) has {hw.memory_bits / MB:.4g} MB, too little for its part"
     return None
 
 

@@ -76,7 +76,8 @@ class ApplicationSummary:
 class PipelineResult(Certified):
     """The decoded optimum: one :class:`DeviceResult` per input device, and the solver's certificate.
 
-    ``applications`` names the pipeline's applications in order.
+    ``applications`` names the pipeline's applications in order, ``units`` their inputs' units (``"frame"``,
+    ``"sample"``).
     """
 
     devices: tuple[DeviceResult, ...]
@@ -85,6 +86,7 @@ class PipelineResult(Certified):
     optimal: bool
     method: str
     applications: tuple[str, ...] = ("default",)
+    units: tuple[str, ...] = ("frame",)
 
     def by_application(self) -> dict[str, ApplicationSummary]:
         """Cost, delay, energy and placements per application, in the pipeline's order."""
@@ -127,7 +129,8 @@ class PipelineResult(Certified):
             where += f" {'via' if r.placement in ('cloud', 'split-cloud') else 'on'} server {r.server}" \
                 if r.server >= 0 else ""
             sends = f", uploads {r.upload} data" if r.upload else ", uploads nothing"
-            lines = [f"device {device} ({r.application}): {r.variant}, {r.frames} units, {where}{sends}"]
+            unit = self.units[self.applications.index(r.application)]
+            lines = [f"device {device} ({r.application}): {r.variant}, {r.frames} {unit}s, {where}{sends}"]
         else:
             lines = [f"device {device} ({r.application}): infeasible, no option left"]
         groups: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -181,6 +184,8 @@ class PipelineTable:
         ``""``, ``"raw"`` or ``"features"``: what the option sends off the device.
     applications : tuple of str
         The pipeline's applications.
+    units : tuple of str
+        The unit of each application's input (``"frame"``, ``"sample"``).
     application : tuple of int, per input device
         Its application (an index into ``applications``).
     deadline : tuple of float or None, per input device
@@ -203,6 +208,7 @@ class PipelineTable:
     w_energy: float
     upload: tuple[str, ...]
     applications: tuple[str, ...]
+    units: tuple[str, ...]
     application: tuple[int, ...]
     deadline: tuple[float | None, ...]
     excluded: tuple[tuple[Exclusion, ...], ...]
@@ -239,4 +245,4 @@ class PipelineTable:
                                    float(share[i]), float(delay[i]), float(energy[i]), float(cost[i]),
                                    names[n], self.upload[k], self.deadline[n], self.excluded[n])
         return PipelineResult(tuple(rows), schedule.cost, schedule.lower_bound, schedule.optimal, schedule.method,
-                              self.applications)
+                              self.applications, self.units)

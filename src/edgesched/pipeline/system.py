@@ -17,6 +17,7 @@ cloud energy are not priced.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, cast
@@ -63,6 +64,15 @@ class Cloud:
     def __post_init__(self) -> None:
         positive_scalar("cloud.backhaul_rate", self.backhaul_rate, unit="bit/s")
         positive_scalar("cloud.rtt", self.rtt, unit="s", allow_zero=True)
+
+
+def _plain(value: Any, low: float, high: float = math.inf, *, strict: bool = False) -> bool:
+    """Whether ``value`` is a plain float in range (``low < value`` with ``strict``, else ``low <= value``;
+    ``value <= high``): the common case, checked without numpy. Everything else goes through
+    :func:`~edgesched._validation.positive_scalar`, which accepts it or says what is wrong."""
+    if not isinstance(value, float) or not value < math.inf:  # NaN and infinities go the long way
+        return False
+    return (value > low if strict else value >= low) and value <= high
 
 
 class _Spec(NamedTuple):
@@ -212,25 +222,31 @@ class Pipeline:
         if alpha is None:
             raise ValueError(f"devices[{n}].alpha is None; application {app.name!r} has no default accuracy "
                              "requirement, so give the device one")
-        alpha = accuracy_requirement(alpha, f"devices[{n}].alpha")
-        tx_power = positive_scalar(f"devices[{n}].tx_power", d.tx_power, unit="W", allow_zero=True)
-        rates = np.atleast_1d(np.asarray(d.rate, dtype=object))
-        if rates.ndim != 1 or rates.shape[0] != max(len(self.servers), 1):
-            raise ValueError(f"devices[{n}].rate has {rates.size} entries; give one per server "
+        if not _plain(alpha, 0.0, 1.0):
+            alpha = accuracy_requirement(alpha, f"devices[{n}].alpha")
+        tx_power = d.tx_power if _plain(d.tx_power, 0.0) else \
+            positive_scalar(f"devices[{n}].tx_power", d.tx_power, unit="W", allow_zero=True)
+        rates = list(d.rate) if isinstance(d.rate, (list, tuple)) else np.atleast_1d(np.asarray(d.rate, dtype=object))
+        if len(rates) != max(len(self.servers), 1) or (isinstance(rates, np.ndarray) and rates.ndim != 1):
+            raise ValueError(f"devices[{n}].rate has {np.size(rates)} entries; give one per server "
                              f"({len(self.servers)})")
-        rate = np.array([positive_scalar(f"devices[{n}].rate[{j}]", r, unit="bit/s") for j, r in enumerate(rates)])
+        rate = np.array([r if _plain(r, 0.0, strict=True) else
+                         positive_scalar(f"devices[{n}].rate[{j}]", r, unit="bit/s") for j, r in enumerate(rates)],
+                        dtype=np.float64)
         bits = app.input.unit_bits if d.frame_bits is None else d.frame_bits
-        bits = positive_scalar(f"devices[{n}].frame_bits", bits, unit="bit")
+        if not _plain(bits, 0.0, strict=True):
+            bits = positive_scalar(f"devices[{n}].frame_bits", bits, unit="bit")
         max_frames = app.input.max_units if d.max_frames is None else d.max_frames
         if max_frames is not None and (isinstance(max_frames, bool) or not isinstance(max_frames, int)
                                        or max_frames < 1):
             raise ValueError(f"devices[{n}].max_frames is {d.max_frames!r}; it must be an integer >= 1")
-        deadline = app.deadline if d.deadline is None else positive_scalar(f"devices[{n}].deadline", d.deadline,
-                                                                           unit="s")
+        deadline = app.deadline if d.deadline is None else d.deadline if _plain(d.deadline, 0.0, strict=True) \
+            else positive_scalar(f"devices[{n}].deadline", d.deadline, unit="s")
         if d.privacy is not None and not isinstance(d.privacy, Privacy):
             raise ValueError(f"devices[{n}].privacy is a {type(d.privacy).__name__}; expected a Privacy or None")
         self._check_servers(d.privacy, f"devices[{n}].privacy")
-        return _Spec(k, alpha, rate, tx_power, bits, max_frames, deadline, d.privacy)
+        return _Spec(k, float(alpha), rate, float(tx_power), float(bits), max_frames,
+                     None if deadline is None else float(deadline), d.privacy)
 
     def _template(self, spec: _Spec, hw: Hardware, spans_cache: dict[Any, Any]) -> Template:
         """The menu template of a device (built once per group of alike devices, and kept)."""
@@ -296,8 +312,8 @@ class Pipeline:
         return PipelineTable(table, tuple(kept), tuple(dropped), len(devices), meta["variant"], meta["placement"],
                              meta["split"], physics["frames"], srv, priced, capacity, float(self.w_delay),
                              float(self.w_energy), meta["upload"], tuple(a.name for a in self.applications),
-                             tuple(s.app for s in specs), tuple(s.deadline for s in specs),
-                             tuple(t.excluded for t in templates))
+                             tuple(a.input.unit for a in self.applications), tuple(s.app for s in specs),
+                             tuple(s.deadline for s in specs), tuple(t.excluded for t in templates))
 
     def solve(self, devices: Sequence[Device], method: str = "auto", infeasible: str = "raise",
               **solver: Any) -> PipelineResult:
