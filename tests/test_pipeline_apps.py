@@ -266,6 +266,10 @@ def test_results_per_application() -> None:
         assert all(x.deadline == deadline for x in rows)
         assert a.late == sum(deadline is not None and x.delay > deadline for x in ok)
     assert summary["traffic"].devices == 5 and summary["traffic"].feasible == 4
+    text = r.explain(12)  # the dropped device: no variant reaches 0.99
+    assert text.startswith("device 12 (traffic): infeasible")
+    assert "not offered (accuracy: alpha = 0.99 is unreachable with curve 'illustrative-exp'" in text
+    assert text.endswith("): mnv2/distilled") and "): r3d_18/int8\n" in text
     text = r.applications_table()
     assert "traffic" in text and "4/5" in text and "sensors" in text
     assert "safety" in r.table() and "infeasible" in r.table()

@@ -235,7 +235,7 @@ def test_privacy_can_leave_no_option() -> None:
     assert not r.devices[0].feasible and r.devices[1].feasible
     text = r.explain(0)
     assert "infeasible" in text and "privacy: raw data may not leave the device" in text
-    assert "every option of its application was offered" in r.explain(1)
+    assert "no option of its application was left out by a rule" in r.explain(1)
     with pytest.raises(ValueError, match=r"device is 2; the devices are 0\.\.1"):
         r.explain(2)
 

@@ -128,7 +128,10 @@ class Exclusion:
     reason: str
 
     def label(self) -> str:
-        """``"r3d_18 cloud via 0"``, ``"r3d_18 split after layer3.1.add on 1"``, ``"r3d_18 local"``."""
+        """``"r3d_18 cloud via 0"``, ``"r3d_18 split after layer3.1.add on 1"``, ``"r3d_18 local"``; the
+        variant's name alone for the whole variant."""
+        if self.placement == "any":
+            return self.variant
         text = f"{self.variant} {self.placement}"
         if self.split is not None:
             text += f" after {self.split}"

@@ -20,6 +20,8 @@ __all__ = ["ApplicationSummary", "DeviceResult", "PipelineResult", "PipelineTabl
 class DeviceResult:
     """One device's decision and its physics (SI units); ``feasible=False`` rows carry NaNs.
 
+    ``frames`` is the number of input units of one inference: frames of a video, samples of a series.
+
     ``split`` names the last layer the device runs for a ``"split"``/``"split-cloud"`` placement;
     ``server`` is the base station used (-1 for local). ``application`` is the device's application,
     ``upload`` what leaves the device (``""``, ``"raw"`` or ``"features"``), ``deadline`` its deadline in s
@@ -137,7 +139,7 @@ class PipelineResult(Certified):
         for e in r.excluded:
             groups[(e.rule, e.reason)].append(e.label())
         if not groups:
-            lines.append("  every option of its application was offered")
+            lines.append("  no option of its application was left out by a rule")
         for (rule, reason), labels in groups.items():
             more = f" and {len(labels) - limit} more" if len(labels) > limit else ""
             lines.append(f"  not offered ({rule}: {reason}): {', '.join(labels[:limit])}{more}")
