@@ -5,14 +5,15 @@ The smart-city pipeline of Ali et al. (Sec. III, Steps 2-3) compresses a trained
 parameters, stored size):
 
 * **structured (channel) pruning** ``prune``: a kept-width ratio for every conv stage, or per stage tag
-  (``{"layer3": 0.5}``); every conv of the stage keeps ``kept_width(C_out, ratio)`` filters and the next
-  layer's input shrinks alike. MACs and parameters follow exactly from the pruned layer description.
-* **unstructured pruning** ``sparsity``: that fraction of the conv and linear weights is zero. The stored size
-  shrinks (bitmask format: 1 bit per weight plus the non-zeros, or dense where that is smaller); the compute
-  shrinks only by the user-given ``sparse_speedup`` (default 1: dense hardware gains nothing).
+  (``{"layer3": 0.5}``); every conv of the stage keeps ``kept_width(C_out, ratio)`` filters (every LSTM or
+  GRU layer ``kept_width(hidden, ratio)`` units) and the next layer's input shrinks alike. MACs and
+  parameters follow exactly from the pruned layer description.
+* **unstructured pruning** ``sparsity``: that fraction of the conv, linear and recurrent weights is zero. The
+  stored size shrinks (bitmask format: 1 bit per weight plus the non-zeros, or dense where that is smaller);
+  the compute shrinks only by the user-given ``sparse_speedup`` (default 1: dense hardware gains nothing).
 * **low-rank factorisation** ``rank``: every dense conv and linear layer becomes a rank-``r`` pair
   (``r = kept_width(min(C_out, C_in k^3), rank)``) where that saves parameters; exact MACs and parameters
-  (:mod:`edgesched.arch`).
+  (:mod:`edgesched.arch`). Recurrent layers are not factorised.
 * **quantization** ``bits`` (32/16/8: fp32/fp16/int8): ``bits`` per stored weight and per activation sent
   at a split point, and the precision's cycles per MAC on each hardware class (:mod:`edgesched.hardware`).
 * **distillation**: a different, smaller architecture (e.g. ``mobilenet_v2_tavg``) with its own accuracy.
@@ -36,6 +37,7 @@ from .arch import (
     Architecture,
     Conv,
     Linear,
+    Recurrent,
     get_architecture,
     kept_width,
     stages,
@@ -46,7 +48,8 @@ __all__ = ["ModelVariant", "example_variants", "low_rank", "prune_channels"]
 
 
 def prune_channels(arch: Architecture, keep: float | Mapping[str, float]) -> Architecture:
-    """Structured pruning: the convs of each stage keep ``kept_width(C_out, ratio)`` output channels.
+    """Structured pruning: the convs of each stage keep ``kept_width(C_out, ratio)`` output channels, its
+    recurrent layers ``kept_width(hidden, ratio)`` hidden units.
 
     ``keep`` is one kept-width ratio in (0, 1] for every stage, or a mapping stage tag -> ratio (others keep
     all channels). Depthwise convs follow their input; linear layers (the class count) are not pruned. Stages
@@ -60,18 +63,25 @@ def prune_channels(arch: Architecture, keep: float | Mapping[str, float]) -> Arc
         ratios = {tag: unit_ratio(r, f"prune[{tag!r}]") for tag, r in keep.items()}
     else:
         ratios = dict.fromkeys(tags, unit_ratio(keep, "prune"))
-    return Architecture(arch.name, tuple(
-        replace(layer, out_channels=kept_width(layer.out_channels, ratios[layer.stage]))
-        if isinstance(layer, Conv) and not layer.depthwise and layer.stage in ratios else layer
-        for layer in arch.layers), arch.in_channels)
+    def pruned(layer: Any) -> Any:
+        if layer.stage not in ratios:
+            return layer
+        if isinstance(layer, Conv) and not layer.depthwise:
+            return replace(layer, out_channels=kept_width(layer.out_channels, ratios[layer.stage]))
+        if isinstance(layer, Recurrent):
+            return replace(layer, hidden=kept_width(layer.hidden, ratios[layer.stage]))
+        return layer
+
+    return Architecture(arch.name, tuple(pruned(layer) for layer in arch.layers), arch.in_channels, arch.modality)
 
 
 def low_rank(arch: Architecture, rank: float) -> Architecture:
-    """Low-rank factorisation with rank ratio ``rank`` in (0, 1] of every dense conv and linear layer."""
+    """Low-rank factorisation with rank ratio ``rank`` in (0, 1] of every dense conv and linear layer (recurrent
+    layers stay as they are)."""
     r = unit_ratio(rank, "rank")
     return Architecture(arch.name, tuple(
         replace(layer, rank_ratio=r) if isinstance(layer, Linear) or (isinstance(layer, Conv) and not layer.depthwise)
-        else layer for layer in arch.layers), arch.in_channels)
+        else layer for layer in arch.layers), arch.in_channels, arch.modality)
 
 
 @dataclass(frozen=True, eq=False)
@@ -151,15 +161,15 @@ class ModelVariant:
         """``"fp32"``, ``"fp16"`` or ``"int8"``."""
         return precision_of(self.bits)
 
-    def analyze(self, frames: int = 16, height: int = 112, width: int = 112) -> Analysis:
+    def analyze(self, frames: int = 16, height: int | None = None, width: int | None = None) -> Analysis:
         """The transformed network's per-layer shapes, MACs and parameters for one clip."""
         return self.network.analyze(frames, height, width)
 
-    def macs(self, frames: int = 16, height: int = 112, width: int = 112) -> int:
+    def macs(self, frames: int = 16, height: int | None = None, width: int | None = None) -> int:
         """Dense MACs of one clip (MAC), exact."""
         return self.analyze(frames, height, width).macs
 
-    def params(self, frames: int = 16, height: int = 112, width: int = 112) -> int:
+    def params(self, frames: int = 16, height: int | None = None, width: int | None = None) -> int:
         """Parameters of the transformed network, exact."""
         return self.analyze(frames, height, width).params
 
@@ -170,7 +180,7 @@ class ModelVariant:
         nonzero = math.ceil(weights * (1.0 - self.sparsity))
         return (params - weights) * self.bits + min(weights * self.bits, weights + nonzero * self.bits)
 
-    def size_bits(self, frames: int = 16, height: int = 112, width: int = 112) -> int:
+    def size_bits(self, frames: int = 16, height: int | None = None, width: int | None = None) -> int:
         """Stored model size in bit (see :meth:`stored_bits`)."""
         a = self.analyze(frames, height, width)
         return self.stored_bits(a.params, a.weights)

@@ -1,29 +1,26 @@
-"""The model-optimisation pipeline as scheduler input: which variant, how many frames, and where.
+"""The model-optimisation pipeline as scheduler input: which variant, how many frames, and where, for a city of
+applications.
 
-For every device, every combination of
+A :class:`Pipeline` holds the system side: the applications (each with its model variants, input,
+requirements and privacy; :mod:`edgesched.pipeline.applications`), the edge servers, the cloud and what to
+offer. :meth:`Pipeline.options` builds every device's menu from its own application's variants
+(:mod:`edgesched.pipeline.menus`; the options its privacy rules forbid are left out) as one
+:class:`~edgesched.model.OptionTable` (``docs/model.md`` §4) priced by
+:func:`edgesched.model.menus.option_costs`; :meth:`Pipeline.solve` solves it and decodes the choice per device
+(Theorem 2 per server), with results per application.
 
-* a :class:`~edgesched.variants.ModelVariant` (pruned, factorised, quantised, distilled, ...) whose measured
-  accuracy curve reaches the device's requirement: ``M* = min{M : Phi(M) >= alpha}`` (Sec. III-B, (8a)-(8b));
-  with ``frames="all"`` also every ``M*< M <= M^max`` (never cheaper: ``C(M)`` grows with ``M``),
-* a placement: ``"local"`` (whole model on the device), ``"edge"`` (raw clip up the uplink of edge server j,
-  model on its shared CPU, Theorem 2), ``"cloud"`` (raw clip up server j's uplink, then a backhaul of
-  ``backhaul_rate`` bit/s and a round trip ``rtt`` to a cloud with ample per-device compute: a fixed delay),
-  ``"split"`` / ``"split-cloud"`` (device-edge / device-cloud co-inference: the device runs the first k layers,
-  uploads the tensors crossing the cut at the variant's precision, the edge / cloud finishes),
+``Pipeline(variants, servers)`` is the one-application form: every device runs the same video application
+(``"default"``), on ``height x width`` frames.
 
-that fits the memory and precision of the hardware involved becomes one option of an
-:class:`~edgesched.model.OptionTable` (``docs/model.md`` §4), priced by
-:func:`edgesched.model.menus.option_costs`.
-:meth:`Pipeline.solve` solves the table and decodes the choice per device (Theorem 2 per server).
-
-Energy counts the device only (local compute, eq. 3, and transmission, eq. 5), as in the paper; server and
+Energy counts the device only (local compute, eq. (3), and transmission, eq. (5)), as in the paper; server and
 cloud energy are not priced.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 
@@ -35,40 +32,15 @@ from ..physics.accuracy import AccuracyCurve
 from ..physics.hardware import Hardware
 from ..physics.variants import ModelVariant
 from ..solvers.options import solve_options
+from .applications import Application, Device, VideoInput, accuracy_requirement
+from .menus import Offer, Template, assemble, build_template, hardware_key
+from .privacy import PLACEMENTS, Privacy
 from .result import PipelineResult, PipelineTable
 
-__all__ = ["PLACEMENTS", "Cloud", "Device", "Pipeline"]
+__all__ = ["PLACEMENTS", "Cloud", "Pipeline"]
 
-#: Placement kinds an option can have.
-PLACEMENTS = ("local", "edge", "cloud", "split", "split-cloud")
-
-
-@dataclass(frozen=True)
-class Device:
-    """A camera device.
-
-    Attributes
-    ----------
-    hardware : Hardware
-        Its processor (``f_max`` = ``f^md,max``, ``kappa``, cycles per MAC, memory).
-    alpha : float
-        Accuracy requirement in [0, 1] (constraint 8a).
-    rate : float or sequence of float
-        Uplink rate ``R_nj`` in bit/s to each edge server (one value for one server).
-    tx_power : float
-        Transmit power ``p_n`` in W.
-    frame_bits : float, optional
-        Bits ``d_n`` of one raw input frame (default: 8-bit RGB at the pipeline's height x width).
-    max_frames : int, optional
-        Frame limit ``M^max`` (8b); default: each curve's last table frame.
-    """
-
-    hardware: Hardware
-    alpha: float
-    rate: float | Sequence[float]
-    tx_power: float
-    frame_bits: float | None = None
-    max_frames: int | None = None
+#: Menus a pipeline keeps for reuse across calls (a template per group of alike devices).
+_TEMPLATE_CACHE = 4096
 
 
 @dataclass(frozen=True)
@@ -94,13 +66,37 @@ class Cloud:
         positive_scalar("cloud.rtt", self.rtt, unit="s", allow_zero=True)
 
 
+def _plain(value: Any, low: float, high: float = math.inf, *, strict: bool = False) -> bool:
+    """Whether ``value`` is a plain float in range (``low < value`` with ``strict``, else ``low <= value``;
+    ``value <= high``): the common case, checked without numpy. Everything else goes through
+    :func:`~edgesched._validation.positive_scalar`, which accepts it or says what is wrong."""
+    if not isinstance(value, float) or not value < math.inf:  # NaN and infinities go the long way
+        return False
+    return (value > low if strict else value >= low) and value <= high
+
+
+class _Spec(NamedTuple):
+    """A device's validated inputs."""
+
+    app: int
+    alpha: float
+    rate: np.ndarray
+    tx_power: float
+    unit_bits: float
+    max_frames: int | None
+    deadline: float | None
+    privacy: Privacy | None
+
+
 @dataclass(frozen=True)
 class Pipeline:
-    """The system side of the pipeline: model variants, edge servers, the cloud, and what to consider.
+    """The system side of the pipeline: applications, edge servers, the cloud, and what to offer.
 
     Attributes
     ----------
     variants : sequence of ModelVariant
+        The one-application form: the variants of a single video application named ``"default"`` (with
+        ``height x width`` frames; devices give their ``alpha``). Leave empty when giving ``applications``.
     servers : sequence of Hardware
         Edge servers (one per base station); ``f_max`` is the shared capacity ``F_j`` in Hz.
     cloud : Cloud, optional
@@ -109,38 +105,42 @@ class Pipeline:
         Subset of :data:`PLACEMENTS` to offer.
     splits : "auto", "all" or sequence of str
         Split cuts: ``"all"``: every cut a single tensor crosses (:meth:`Analysis.split_points`); ``"auto"``:
-        those whose upload is smaller than the raw clip; or the names of the last device-side layers.
+        those whose upload is smaller than the raw input; or the names of the last device-side layers.
     frames : "min" or "all"
         ``M*`` only (optimal: more frames cost more), or every ``M* .. M^max``.
     w_delay, w_energy : float
         Weights in 1/s (> 0) and 1/J (>= 0).
-    height, width : int
-        Frame size in pixels.
+    height, width : int, optional
+        Frame size in pixels of the one-application form (default 112 x 112).
+    applications : sequence of Application
+        The city's applications (distinct names); each device names its own.
     """
 
-    variants: Sequence[ModelVariant]
-    servers: Sequence[Hardware]
+    variants: Sequence[ModelVariant] = ()
+    servers: Sequence[Hardware] = ()
     cloud: Cloud | None = None
     placements: tuple[str, ...] = PLACEMENTS
     splits: str | Sequence[str] = "auto"
     frames: str = "min"
     w_delay: float = W_DELAY
     w_energy: float = W_ENERGY
-    height: int = 112
-    width: int = 112
-    _names: frozenset[str] = field(init=False, repr=False, default=frozenset())
+    height: int | None = None
+    width: int | None = None
+    applications: Sequence[Application] = ()
+    _offer: Offer = field(init=False, repr=False, compare=False)
+    _templates: dict[Any, Template] = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "variants", tuple(self.variants))
         object.__setattr__(self, "servers", tuple(self.servers))
         object.__setattr__(self, "placements", tuple(self.placements))
-        if not self.variants:
-            raise ValueError("variants is empty; give at least one ModelVariant")
-        for i, v in enumerate(self.variants):
-            if not isinstance(v, ModelVariant):
-                raise ValueError(f"variants[{i}] is a {type(v).__name__}; expected a ModelVariant")
-            if v.accuracy is None:
-                raise ValueError(f"variants[{i}] ({v.name}) has no accuracy curve; give its measured Phi(M)")
+        object.__setattr__(self, "applications", tuple(self.applications))
+        if self.applications:
+            self._check_applications()
+        else:
+            self._check_variants()
+        if self.cloud is not None and not isinstance(self.cloud, Cloud):
+            raise ValueError(f"cloud is a {type(self.cloud).__name__}; expected a Cloud or None")
         for j, server in enumerate(self.servers):
             if not isinstance(server, Hardware):
                 raise ValueError(f"servers[{j}] is a {type(server).__name__}; expected a Hardware")
@@ -152,135 +152,168 @@ class Pipeline:
                              "(or use placements=('local',))")
         if self.frames not in ("min", "all"):
             raise ValueError(f"frames is {self.frames!r}; frames must be 'min' or 'all'")
+        splits: str | frozenset[str]
         if isinstance(self.splits, str):
             if self.splits not in ("auto", "all"):
                 raise ValueError(f"splits is {self.splits!r}; splits must be 'auto', 'all' or layer names")
+            splits = self.splits
         else:
-            names = frozenset(self.splits)
-            known = {layer.name for v in self.variants for layer in v.network.layers}
+            known = {layer.name for app in self.applications for v in app.variants for layer in v.network.layers}
             for s in self.splits:
                 if s not in known:
                     raise ValueError(f"splits has {s!r}, a layer of none of the variants")
-            object.__setattr__(self, "_names", names)
+            splits = frozenset(self.splits)
         positive_scalar("w_delay", self.w_delay, unit="1/s")
         positive_scalar("w_energy", self.w_energy, unit="1/J", allow_zero=True)
+        object.__setattr__(self, "_offer", Offer(self.placements, splits, self.frames, tuple(self.servers),
+                                                 self.cloud))
 
-    def _cuts(self, variant: ModelVariant, analysis: Any, raw_bits: float) -> list[int]:
-        """Split cuts k (the device runs layers 1..k) offered for one variant and clip."""
-        if "split" not in self.placements and "split-cloud" not in self.placements:
-            return []
-        if not isinstance(self.splits, str):
-            return [i + 1 for i, s in enumerate(analysis.layers[:-1]) if s.name in self._names]
-        cuts = analysis.split_points()
-        if self.splits == "auto":
-            cuts = tuple(k for k in cuts if analysis.live[k] * variant.activation_bits() < raw_bits)
-        return list(cuts)
+    def _check_variants(self) -> None:
+        """The one-application form: its variants and frame size, as one application ``"default"``."""
+        if not self.variants:
+            raise ValueError("variants is empty; give at least one ModelVariant (or give applications)")
+        for i, v in enumerate(self.variants):
+            if not isinstance(v, ModelVariant):
+                raise ValueError(f"variants[{i}] is a {type(v).__name__}; expected a ModelVariant")
+            if v.accuracy is None:
+                raise ValueError(f"variants[{i}] ({v.name}) has no accuracy curve; give its measured Phi(M)")
+        video = VideoInput(112 if self.height is None else self.height, 112 if self.width is None else self.width)
+        object.__setattr__(self, "applications", (Application("default", self.variants, video),))
 
-    def _device(self, n: int, d: Device) -> tuple[np.ndarray, float, int | None]:
-        """Validated ``(rate per server, frame bits, max_frames)`` of device n."""
+    def _check_applications(self) -> None:
+        if self.variants:
+            raise ValueError("give variants (one application) or applications, not both")
+        if self.height is not None or self.width is not None:
+            raise ValueError("height and width belong to variants=; give each application its VideoInput")
+        names: dict[str, int] = {}
+        for i, app in enumerate(self.applications):
+            if not isinstance(app, Application):
+                raise ValueError(f"applications[{i}] is a {type(app).__name__}; expected an Application")
+            if app.name in names:
+                raise ValueError(f"applications[{i}] is named {app.name!r} like applications[{names[app.name]}]; "
+                                 "give applications distinct names")
+            names[app.name] = i
+            self._check_servers(app.privacy, f"applications[{i}] ({app.name}).privacy")
+
+    def _check_servers(self, privacy: Privacy | None, where: str) -> None:
+        if privacy is None or privacy.edge_servers is None:
+            return
+        for j in privacy.edge_servers:
+            if j >= len(self.servers):
+                raise ValueError(f"{where}.edge_servers has {j}; the servers are 0..{len(self.servers) - 1}")
+
+    def _device(self, n: int, d: Device) -> _Spec:
+        """Device n's validated inputs."""
         if not isinstance(d, Device):
             raise ValueError(f"devices[{n}] is a {type(d).__name__}; expected a Device")
         if not isinstance(d.hardware, Hardware):
             raise ValueError(f"devices[{n}].hardware is a {type(d.hardware).__name__}; expected a Hardware")
-        if positive_scalar(f"devices[{n}].alpha", d.alpha, allow_zero=True) > 1.0:
-            raise ValueError(f"devices[{n}].alpha is {d.alpha!r}; accuracy requirements must be in [0, 1]")
-        positive_scalar(f"devices[{n}].tx_power", d.tx_power, unit="W", allow_zero=True)
-        rates = np.atleast_1d(np.asarray(d.rate, dtype=object))
-        if rates.ndim != 1 or rates.shape[0] != max(len(self.servers), 1):
-            raise ValueError(f"devices[{n}].rate has {rates.size} entries; give one per server "
+        apps = self.applications
+        names = [a.name for a in apps]
+        if d.application == "" and len(apps) == 1:
+            k = 0
+        elif isinstance(d.application, str) and d.application in names:
+            k = names.index(d.application)
+        else:
+            raise ValueError(f"devices[{n}].application is {d.application!r}; name one of the applications: "
+                             f"{', '.join(names)}")
+        app = apps[k]
+        alpha = app.alpha if d.alpha is None else d.alpha
+        if alpha is None:
+            raise ValueError(f"devices[{n}].alpha is None; application {app.name!r} has no default accuracy "
+                             "requirement, so give the device one")
+        if not _plain(alpha, 0.0, 1.0):
+            alpha = accuracy_requirement(alpha, f"devices[{n}].alpha")
+        tx_power = d.tx_power if _plain(d.tx_power, 0.0) else \
+            positive_scalar(f"devices[{n}].tx_power", d.tx_power, unit="W", allow_zero=True)
+        rates = list(d.rate) if isinstance(d.rate, (list, tuple)) else np.atleast_1d(np.asarray(d.rate, dtype=object))
+        if len(rates) != max(len(self.servers), 1) or (isinstance(rates, np.ndarray) and rates.ndim != 1):
+            raise ValueError(f"devices[{n}].rate has {np.size(rates)} entries; give one per server "
                              f"({len(self.servers)})")
-        rate = np.array([positive_scalar(f"devices[{n}].rate[{j}]", r, unit="bit/s") for j, r in enumerate(rates)])
-        bits = 24.0 * self.height * self.width if d.frame_bits is None else d.frame_bits
-        bits = positive_scalar(f"devices[{n}].frame_bits", bits, unit="bit")
-        if d.max_frames is not None and (isinstance(d.max_frames, bool) or not isinstance(d.max_frames, int)
-                                         or d.max_frames < 1):
+        rate = np.array([r if _plain(r, 0.0, strict=True) else
+                         positive_scalar(f"devices[{n}].rate[{j}]", r, unit="bit/s") for j, r in enumerate(rates)],
+                        dtype=np.float64)
+        bits = app.input.unit_bits if d.frame_bits is None else d.frame_bits
+        if not _plain(bits, 0.0, strict=True):
+            bits = positive_scalar(f"devices[{n}].frame_bits", bits, unit="bit")
+        max_frames = app.input.max_units if d.max_frames is None else d.max_frames
+        if max_frames is not None and (isinstance(max_frames, bool) or not isinstance(max_frames, int)
+                                       or max_frames < 1):
             raise ValueError(f"devices[{n}].max_frames is {d.max_frames!r}; it must be an integer >= 1")
-        return rate, bits, d.max_frames
+        deadline = app.deadline if d.deadline is None else d.deadline if _plain(d.deadline, 0.0, strict=True) \
+            else positive_scalar(f"devices[{n}].deadline", d.deadline, unit="s")
+        if d.privacy is not None and not isinstance(d.privacy, Privacy):
+            raise ValueError(f"devices[{n}].privacy is a {type(d.privacy).__name__}; expected a Privacy or None")
+        self._check_servers(d.privacy, f"devices[{n}].privacy")
+        return _Spec(k, float(alpha), rate, float(tx_power), float(bits), max_frames,
+                     None if deadline is None else float(deadline), d.privacy)
 
-    def _menu(self, n: int, d: Device) -> tuple[list[tuple[Any, ...]], list[str]]:
-        """Device n's options as rows ``(variant, frames, f_local_max, kappa, tx_power, placement, server,
-        split, local_cycles, edge_cycles, up_bits, rate, fixed_delay)`` and, for an empty menu, why."""
-        rate, frame_bits, max_frames = self._device(n, d)
-        hw = d.hardware
-        menu: list[tuple[Any, ...]] = []
-        why: list[str] = []
-        for v in self.variants:
-            curve = cast(AccuracyCurve, v.accuracy)  # checked in __post_init__
-            try:
-                m_star = int(curve.min_frames(d.alpha, max_frames))
-            except ValueError as exc:  # Sec. III-B: this variant cannot meet alpha within M^max
-                why.append(f"{v.name}: {exc}")
-                continue
-            m_top = curve.max_frames if max_frames is None else max_frames
-            n_before = len(menu)
-            for m in range(m_star, (m_top if self.frames == "all" else m_star) + 1):
-                a = v.analyze(m, self.height, self.width)
-                total, n_layers, raw = a.macs, len(a.layers), m * frame_bits
-                for k in [n_layers, 0, *self._cuts(v, a, raw)]:  # local first, as paper_table
-                    head = a.totals(0, k)[0]
-                    if k and not (hw.supports(v.precision) and v.footprint_bits(a, 0, k) <= hw.memory_bits):
-                        continue  # the device cannot run the head
-                    local = v.cycles(hw, head) if k else 0.0
-                    up = raw if k == 0 else a.live[k] * v.activation_bits()  # eq. (4): M d, or the cut tensor
-                    row = (v.name, m, hw.f_max, hw.kappa, d.tx_power)
-                    if k == n_layers:
-                        if "local" in self.placements:
-                            menu.append((*row, "local", -1, None, local, 0.0, 0.0, rate[0], 0.0))
-                        continue
-                    cut = None if k == 0 else a.layers[k - 1].name
-                    tail = v.footprint_bits(a, k, n_layers)
-                    edge, cloud = ("edge", "cloud") if k == 0 else ("split", "split-cloud")
-                    c = self.cloud
-                    for j, srv in enumerate(self.servers):
-                        if edge in self.placements and srv.supports(v.precision) and tail <= srv.memory_bits:
-                            menu.append((*row, edge, j, cut, local, v.cycles(srv, total - head), up, rate[j], 0.0))
-                        if (cloud in self.placements and c is not None and c.hardware.supports(v.precision)
-                                and tail <= c.hardware.memory_bits):
-                            fixed = (up / c.backhaul_rate + c.rtt  # backhaul and round trip
-                                     + v.cycles(c.hardware, total - head) / c.hardware.f_max)  # eq. (2), own CPU
-                            menu.append((*row, cloud, j, cut, local, 0.0, up, rate[j], fixed))
-            if len(menu) == n_before:
-                why.append(f"{v.name}: fits no placement (precision {v.precision} or memory)")
-        return menu, why
+    def _template(self, spec: _Spec, hw: Hardware, spans_cache: dict[Any, Any]) -> Template:
+        """The menu template of a device (built once per group of alike devices, and kept)."""
+        app = self.applications[spec.app]
+        spans = []
+        for i, v in enumerate(app.variants):
+            key = (spec.app, i, spec.alpha, spec.max_frames)
+            if key not in spans_cache:
+                curve = cast(AccuracyCurve, v.accuracy)  # checked by Application
+                try:
+                    m_star = int(curve.min_frames(spec.alpha, spec.max_frames))
+                    m_top = curve.max_frames if spec.max_frames is None else spec.max_frames
+                    spans_cache[key] = (m_star, m_top if self.frames == "all" else m_star)
+                except ValueError as exc:  # Sec. III-B: this variant cannot meet alpha within M^max
+                    spans_cache[key] = str(exc)
+            spans.append(spans_cache[key])
+        group = (spec.app, hardware_key(hw), tuple(spans), spec.unit_bits, spec.privacy)
+        template = self._templates.get(group)
+        if template is None:
+            policies = [(p, who) for p, who in ((app.privacy, f"application {app.name!r}"),
+                                                (spec.privacy, "the device's own")) if p is not None]
+            template = build_template(app, hw, spans, spec.unit_bits, policies, self._offer)
+            if len(self._templates) >= _TEMPLATE_CACHE:
+                self._templates.clear()
+            self._templates[group] = template
+        return template
 
     def options(self, devices: Sequence[Device], infeasible: str = "raise") -> PipelineTable:
         """The option table of ``devices``.
 
         ``infeasible="raise"``: a device without any option (accuracy unreachable by every variant, or no
-        variant fits anywhere) is a ValueError naming its index and why; ``"drop"``: it is left out of the
-        table and reported infeasible.
+        variant fits anywhere its privacy allows) is a ValueError naming its index and why; ``"drop"``: it is
+        left out of the table and reported infeasible.
         """
         if infeasible not in ("raise", "drop"):
             raise ValueError(f"infeasible is {infeasible!r}; it must be 'raise' or 'drop'")
         devices = list(devices)
         if not devices:
             raise ValueError("devices is empty; give at least one Device")
-        rows, ptr, kept, dropped = [], [0], [], []
-        for n, d in enumerate(devices):
-            menu, why = self._menu(n, d)
-            if not menu:
-                if infeasible == "raise":
-                    raise ValueError(f"device {n} (alpha {d.alpha}) has no feasible option: " + "; ".join(why))
+        specs = [self._device(n, d) for n, d in enumerate(devices)]
+        spans: dict[Any, Any] = {}
+        templates = [self._template(s, d.hardware, spans) for s, d in zip(specs, devices)]
+        kept, dropped = [], []
+        for n, (t, d) in enumerate(zip(templates, devices)):
+            if t.size:
+                kept.append(n)
+            elif infeasible == "raise":
+                alpha = d.alpha if d.alpha is not None else specs[n].alpha
+                raise ValueError(f"device {n} (alpha {alpha}) has no feasible option: " + "; ".join(t.why))
+            else:
                 dropped.append(n)
-                continue
-            rows += menu
-            ptr.append(len(rows))
-            kept.append(n)
         if not kept:
             raise ValueError(f"every device ({', '.join(map(str, dropped))}) is infeasible")
-        (variant, frames, f_max, kappa, tx_power, placement, server, split,
-         local, edge, up, rate, fixed) = (list(col) for col in zip(*rows))
-        physics = {k: np.asarray(col, dtype=np.float64)
-                   for k, col in zip(OPTION_PHYSICS, (local, f_max, kappa, edge, up, rate, tx_power, fixed))}
-        linear, c, w, f_local = option_costs(**physics, w_delay=self.w_delay, w_energy=self.w_energy)
-        physics["f_local"] = f_local
+        ptr, physics, meta = assemble([templates[n] for n in kept], np.array([specs[n].rate for n in kept]),
+                                      np.array([specs[n].tx_power for n in kept]))
+        priced = {k: physics[k] for k in OPTION_PHYSICS}
+        linear, c, w, f_local = option_costs(**priced, w_delay=self.w_delay, w_energy=self.w_energy)
+        priced["f_local"] = f_local
         capacity = np.array([s.f_max for s in self.servers] or [1.0])
-        srv = np.asarray(server, dtype=np.int32)
-        table = OptionTable(np.asarray(ptr, np.int64), linear, srv, c, w,
-                            self.w_delay / capacity, np.full(capacity.shape, float(self.w_delay)))
-        return PipelineTable(table, tuple(kept), tuple(dropped), len(devices), tuple(variant), tuple(placement),
-                             tuple(split), np.asarray(frames, np.int64), srv, physics, capacity,
-                             float(self.w_delay), float(self.w_energy))
+        srv = physics["server"]
+        table = OptionTable(ptr, linear, srv, c, w, self.w_delay / capacity,
+                            np.full(capacity.shape, float(self.w_delay)))
+        return PipelineTable(table, tuple(kept), tuple(dropped), len(devices), meta["variant"], meta["placement"],
+                             meta["split"], physics["frames"], srv, priced, capacity, float(self.w_delay),
+                             float(self.w_energy), meta["upload"], tuple(a.name for a in self.applications),
+                             tuple(a.input.unit for a in self.applications), tuple(s.app for s in specs),
+                             tuple(s.deadline for s in specs), tuple(t.excluded for t in templates))
 
     def solve(self, devices: Sequence[Device], method: str = "auto", infeasible: str = "raise",
               **solver: Any) -> PipelineResult:
