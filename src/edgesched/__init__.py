@@ -33,7 +33,7 @@ from .physics import accuracy, arch, channel, hardware, macs, variants
 from .physics.arch import Architecture
 from .physics.hardware import HARDWARE, Hardware
 from .physics.variants import ModelVariant
-from .pipeline import Cloud, Device, Pipeline, PipelineResult
+from .pipeline import Application, Cloud, Device, Pipeline, PipelineResult, Privacy, SensorInput, VideoInput
 from .scenarios import load_scenario
 from .solvers import BatchSchedule, batched, solve, solve_batch, solve_offloading, solve_options
 
@@ -43,9 +43,10 @@ except PackageNotFoundError:  # pragma: no cover - the source tree without an in
     __version__ = "0+unknown"
 
 __all__ = [
-    "HARDWARE", "METHODS", "OPTION_METHODS", "Architecture", "BatchSchedule", "Cloud", "Device", "Devices",
-    "Hardware", "ModelVariant", "OptionSchedule", "OptionTable", "Pipeline", "PipelineResult", "Schedule",
-    "SimConfig", "accuracy", "arch", "batched", "channel", "experiments", "hardware", "kernels", "load_scenario",
-    "macs", "model", "online", "paper_table", "pipeline", "profile", "profiling", "scenarios", "simulate", "solve",
-    "solve_batch", "solve_offloading", "solve_options", "sweep", "variants", "__version__",
+    "HARDWARE", "METHODS", "OPTION_METHODS", "Application", "Architecture", "BatchSchedule", "Cloud", "Device",
+    "Devices", "Hardware", "ModelVariant", "OptionSchedule", "OptionTable", "Pipeline", "PipelineResult", "Privacy",
+    "Schedule", "SensorInput", "SimConfig", "VideoInput", "accuracy", "arch", "batched", "channel", "experiments",
+    "hardware", "kernels", "load_scenario", "macs", "model", "online", "paper_table", "pipeline", "profile",
+    "profiling", "scenarios", "simulate", "solve", "solve_batch", "solve_offloading", "solve_options", "sweep",
+    "variants", "__version__",
 ]
