@@ -1,6 +1,6 @@
 #include "auto.hpp"
 
-#include "best_first.hpp"
+#include "decomposition.hpp"
 #include "branch_and_bound.hpp"
 #include "descent.hpp"
 #include "exhaustive.hpp"
@@ -55,16 +55,24 @@ SearchResult solve_auto_coupled(const OptionTable& t, Span<std::int32_t> choice,
         return r;
     }
     r.proven = best - r.lower_bound <= limits.rel_tol * std::abs(best);
-    if (r.proven || best - r.lower_bound <= limits.gap_tol * std::abs(best)) return r;
-    if (limits.node_limit > 0 && limits.time_limit_s > 0.0) {
-        SearchLimits search = limits;
-        search.rel_tol = std::max(limits.rel_tol, limits.gap_tol);
-        const SearchResult b = best_first(t, choice, search, dual, root.bound);
+    if (r.proven || limits.node_limit == 0 || !(limits.time_limit_s > 0.0)) return r;
+    // The decomposition by station (a few one-server solves a node): first a short search for the optimum itself,
+    // which its bounds often finish (a stronger bound and better schedules if not); then, while the certified gap
+    // is above gap_tol, the search within the whole budget, pruning what cannot gain more than gap_tol.
+    SearchLimits search = limits;
+    const std::uint64_t first = std::min<std::uint64_t>(limits.node_limit, kAutoFirstNodes);
+    for (const std::uint64_t budget : {first, limits.node_limit}) {
+        const bool exact = budget == first;
+        if (!exact && r.cost - r.lower_bound <= limits.gap_tol * std::abs(r.cost)) break;
+        search.node_limit = budget;
+        search.rel_tol = exact ? limits.rel_tol : std::max(limits.rel_tol, limits.gap_tol);
+        const SearchResult b = decomposition_search(t, choice, search, dual, root.bound);
         r.cost = b.cost;
         r.lower_bound = std::max(r.lower_bound, b.lower_bound);
         r.proven = (b.proven && search.rel_tol == limits.rel_tol) ||
                    r.cost - r.lower_bound <= limits.rel_tol * std::abs(r.cost);
-        r.nodes = b.nodes;
+        r.nodes += b.nodes;
+        if (r.proven || !exact || budget == limits.node_limit) break;
     }
     return r;
 }
