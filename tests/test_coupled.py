@@ -31,17 +31,17 @@ def relaxation_slsqp(t: es.OptionTable) -> float:
     """The relaxation's optimum (each device mixing its options) by SciPy's SLSQP, as a check independent of the
     core: min sum p linear + sum_j A_j U_j(p)^2 + B_j V_j(p)^2 over the product of simplices."""
     optimize = pytest.importorskip("scipy.optimize")
-    O, S, N = t.linear.size, t.n_servers, t.n_devices
-    M = np.zeros((2 * S, O))
+    n_opt, S, N = t.linear.size, t.n_servers, t.n_devices
+    M = np.zeros((2 * S, n_opt))
     on = np.flatnonzero(t.server >= 0)
     M[2 * t.server[on], on] = np.sqrt(t.A[t.server[on]]) * t.c[on]
     M[2 * t.server[on] + 1, on] = np.sqrt(t.B[t.server[on]]) * t.w[on]
-    E = np.zeros((N, O))
+    E = np.zeros((N, n_opt))
     for n in range(N):
         E[n, t.option_ptr[n]:t.option_ptr[n + 1]] = 1.0
     p0 = E.T @ (1.0 / t.n_options)
     r = optimize.minimize(lambda p: t.linear @ p + np.sum((M @ p) ** 2), p0,
-                          jac=lambda p: t.linear + 2 * M.T @ (M @ p), method="SLSQP", bounds=[(0, 1)] * O,
+                          jac=lambda p: t.linear + 2 * M.T @ (M @ p), method="SLSQP", bounds=[(0, 1)] * n_opt,
                           constraints=[{"type": "eq", "fun": lambda p: E @ p - 1, "jac": lambda p: E}],
                           options={"ftol": 1e-14, "maxiter": 2000})
     # SLSQP may stop on the precision of its line search ("positive directional derivative") at the optimum: its
