@@ -6,6 +6,7 @@
 #include "bindings.hpp"
 #include "dual.hpp"
 #include "methods.hpp"
+#include "relaxation.hpp"
 #include "search.hpp"
 #include "table.hpp"
 
@@ -90,7 +91,9 @@ double relaxation_bound(const carray<std::int64_t>& option_ptr, const carray<dou
     const OptionTable t = table_view(option_ptr, linear, server, c, w, A, B);
     py::gil_scoped_release release;
     DualState dual;
-    return dual_bound(t, {}, dual, 4, kBisectionSteps);
+    const double blocks = dual_bound(t, {}, dual, 4, kBisectionSteps);
+    if (!servers_coupled(t, {})) return blocks;  // one block per server: that is the maximum
+    return relaxation_optimum(t, {}, dual, RelaxationLimits{}).bound;
 }
 
 }  // namespace
@@ -114,7 +117,7 @@ void bind_options(py::module_& m) {
           "Total cost of a choice (menu index per device).");
     m.def("relaxation_bound", &relaxation_bound, py::arg("option_ptr"), py::arg("linear"), py::arg("server"),
           py::arg("c"), py::arg("w"), py::arg("A"), py::arg("B"),
-          "Lagrangian dual bound of the convex relaxation (its optimum for one server).");
+          "The convex relaxation's optimum: the maximum of its Lagrangian dual, a lower bound on every choice.");
 }
 
 }  // namespace edgesched

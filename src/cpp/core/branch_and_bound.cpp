@@ -1,6 +1,8 @@
 #include "branch_and_bound.hpp"
 
+#include "decomposition.hpp"
 #include "descent.hpp"
+#include "relaxation.hpp"
 #include "reduced_cost.hpp"
 
 #include <algorithm>
@@ -148,7 +150,15 @@ SearchResult branch_and_bound(const OptionTable& t, Span<std::int32_t> choice, c
 
 SearchResult solve_bnb(const OptionTable& t, Span<std::int32_t> choice, const SearchLimits& limits) {
     DualState dual;
-    const double bound = dual_bound(t, {}, dual, 4, kBisectionSteps);
+    double bound = dual_bound(t, {}, dual, 4, kBisectionSteps);
+    if (t.n_servers() > 1 && servers_coupled(t, {})) {  // servers sharing devices: the decomposition's search
+        bound = relaxation_optimum(t, {}, dual, RelaxationLimits{}).bound;
+        dual_rounding(t, dual, {}, choice);
+        descent(t, choice, std::numeric_limits<std::size_t>::max());
+        SearchResult r = decomposition_search(t, choice, limits, dual, bound);
+        r.prices = std::move(dual);
+        return r;
+    }
     dual_rounding(t, dual, {}, choice);
     descent(t, choice, std::numeric_limits<std::size_t>::max());
     SearchResult r = branch_and_bound(t, choice, limits, dual, bound);

@@ -55,7 +55,8 @@ constexpr MethodInfo kMethods[] = {
      false, true, true,
      [](const OptionTable& t, Choice ch, const MethodArgs& a) { return solve_warm(t, ch, a.prices, a.limits); }},
     {"bnb",
-     "the reduced-cost enumeration at the relaxation's dual prices, then branch-and-bound on the dual bound",
+     "the reduced-cost enumeration at the relaxation's dual prices, then branch-and-bound on the dual bound; on "
+     "tables whose servers share devices, the search by station decomposition",
      false, true, true,
      [](const OptionTable& t, Choice ch, const MethodArgs& a) { return solve_bnb(t, ch, a.limits); }},
     {"exhaustive", "every choice in Gray-code order: the exact optimum of small instances", true, true, true,
