@@ -211,6 +211,6 @@ def test_output_paths_are_checked_before_any_work(tmp_path):
 @given(prefix=st.sampled_from([b"", b"\xef\xbb\xbf"]), newline=st.sampled_from([b"\n", b"\r\n"]))
 def test_examples_read_with_any_line_ending_and_bom(tmp_path_factory, prefix, newline):
     folder = tmp_path_factory.mktemp("ex")
-    for name in ("two_cells.toml", "two_cells_devices.csv"):
+    for name in ("two_cells.toml", "two_cells_devices.csv", "two_cells_accuracy.csv"):
         (folder / name).write_bytes(prefix + (EXAMPLES / name).read_bytes().replace(b"\n", newline))
     assert load_scenario(folder / "two_cells.toml").device == load_scenario(EXAMPLES / "two_cells.toml").device

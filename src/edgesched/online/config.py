@@ -369,7 +369,7 @@ def load_config(path: str | os.PathLike[str]) -> SimConfig:
     A relative ``mobility.trace`` path is taken relative to the file's directory.
     """
     path_s = os.fspath(path)
-    doc = read_toml(path_s)
+    doc = read_toml(path_s, "simulation file")
     by_key = {(section, key): name for name, (section, key, _) in FIELDS.items()}
     sections = sorted({section for section, _ in by_key})
     values: dict[str, Any] = {f.name: f.default for f in fields(SimConfig)}
