@@ -120,11 +120,11 @@ def test_numpy_scalars_are_numbers(value):
 @pytest.mark.parametrize("value, message", [
     (np.bool_(True), "x is np.True_; x must be > 0"),
     (10**400, "x is 1000000000"),
-    (2**64, "x is 18446744073709551616; x must be an integer in [0, 18446744073709551615]"),
-    (1.8446744073709552e19, "x is 1.8446744073709552e+19; x must be an integer in [0, 18446744073709551615]"),
+    (2**64, "x is 18446744073709551616; x must be an integer >= 0 and <= 18446744073709551615"),
+    (1.8446744073709552e19, "x is 1.8446744073709552e+19; x must be an integer >= 0 and <= 18446744073709551615"),
 ])
 def test_bools_overflows_and_bounds_are_errors(value, message):
-    num = Num(low=0, strict=False, integer=True, high=2**64 - 1) if "integer in" in message else Num()
+    num = Num(low=0, strict=False, integer=True, high=2**64 - 1) if "<=" in message else Num()
     with pytest.raises(ScenarioFileError) as exc:
         num.check("", "x", value)
     assert str(exc.value).startswith(message)

@@ -63,11 +63,12 @@ class Num:
     def rule(self) -> str:
         if self.low is None:
             return "a finite number"
-        kind = "an integer " if self.integer else ""
+        if self.integer:
+            high = "" if self.high is None else f" and <= {int(self.high)}"
+            return f"an integer {'>' if self.strict else '>='} {self.low:g}{high}"
         if self.high is not None:
-            high = f"{int(self.high)}" if self.integer else f"{self.high:g}"
-            return f"{kind}in [{self.low:g}, {high}]"
-        return f"{kind}{'>' if self.strict else '>='} {self.low:g} {self.unit}".rstrip()
+            return f"in [{self.low:g}, {self.high:g}]"
+        return f"{'>' if self.strict else '>='} {self.low:g} {self.unit}".rstrip()
 
     def _fail(self, where: str, key: str, value: Any, note: str = "") -> ScenarioFileError:
         return ScenarioFileError(f"{where}{key} is {shown(value)}; {key} must be {self.rule()}{note}")
@@ -267,10 +268,13 @@ def fits_in_memory(label: str, count: float, bytes_each: float, what: str) -> No
     """ValueError ``{label}: {count} {what} would take about X of memory, more than this machine's Y`` when
     ``count * bytes_each`` exceeds the machine's memory (:func:`memory_bytes`); ``label`` names the key or
     argument that sets the size (``"n_devices is 1e+12"``)."""
-    need = float(count) * float(bytes_each)
+    try:
+        need = float(count) * float(bytes_each)
+    except OverflowError:  # an int beyond float64
+        need = math.inf
     have = memory_bytes()
     if have and not need <= have:
-        number = f"{float(count):,.0f}" if count < 1e15 else f"{float(count):.3g}"
+        number = f"{count:,.0f}" if count < 1e15 else f"{need / float(bytes_each):.3g}"
         raise ScenarioFileError(f"{label}; {number} {what} would take about {_bytes_text(need)} of memory, more "
                                 f"than this machine's {_bytes_text(have)}")
 

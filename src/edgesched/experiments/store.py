@@ -272,7 +272,7 @@ class Store:
             return self._write_table(pa.table({TASK_COLUMN: pa.array([], pa.string())}), set(empty))
         try:
             table = pa.Table.from_pandas(pd.DataFrame(rows), preserve_index=False)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError) as exc:
             first = tasks[0]
             raise ValueError(f"the rows of parameters {first.params} with seed {first.seed} (and the rest of its "
                              f"batch) cannot be stored in Parquet: {exc}") from None

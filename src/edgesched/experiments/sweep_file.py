@@ -5,6 +5,7 @@ import inspect
 import json
 import math
 import os
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,15 +75,23 @@ def _numbers_only(label: str, key: str, value: Any) -> None:
     elif isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ScenarioFileError(f"{label} is {shown(value)}; {key} takes numbers (or lists of numbers), not "
                                 f"{type(value).__name__} values")
+    elif isinstance(value, int) and not -2**63 <= value < 2**63:
+        raise ScenarioFileError(f"{label} is {shown(value)}; an integer must fit in 64 bits (TOML's integers): "
+                                "write a number this large as a float (1.8e19)")
 
 
 def _check_point(path: str, label: str, generator: Any, params: dict[str, Any]) -> None:
     """Build the scenario of ``params`` with seed 0 and run the solver's checks on it (the cheapest method), so
     that a value a task would fail on is reported now, by its key."""
-    try:
-        solve(generator(**params, seed=0), method="local")
-    except (ValueError, TypeError) as exc:
-        raise ScenarioFileError(f"{path}: {label}: {exc}") from None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # a value whose arithmetic overflows is refused too
+        try:
+            solve(generator(**params, seed=0), method="local")
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise ScenarioFileError(f"{path}: {label}: {exc}") from None
+        except RuntimeWarning as exc:
+            raise ScenarioFileError(f"{path}: {label}: building or solving the scenario with it overflows ({exc}): "
+                                    "check the value's units") from None
 
 
 def load_sweep(path: str | os.PathLike[str]) -> SweepFile:
@@ -99,8 +108,9 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepFile:
     where = f"{path_s}: sweep."
     head = check_keys(where, doc.get("sweep", {}), {"scenario", "seeds", "out", "chunk_size"}, "[sweep]")
     generator_name = head.get("scenario", "paper_default")
-    if generator_name not in GENERATORS:
-        raise ScenarioFileError(f"{where}scenario is {generator_name!r}; it must be one of {', '.join(GENERATORS)}")
+    if not isinstance(generator_name, str) or generator_name not in GENERATORS:
+        raise ScenarioFileError(f"{where}scenario is {shown(generator_name)}; it must be one of "
+                                f"{', '.join(GENERATORS)}")
     generator = GENERATORS[generator_name]
     seeds_raw = head.get("seeds", 10)
     if isinstance(seeds_raw, list):

@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 
 from .._files import (
-    WHOLE,
     Num,
     ScenarioFileError,
     check_keys,
@@ -46,11 +45,13 @@ _POSITIVE_HZ = Num("Hz")
 _UNIT = Num(low=0.0, strict=False, high=1.0)
 _SYSTEM = {"w_delay": Num("1/s"), "w_energy": Num("1/J", strict=False), "noise_dbm_per_hz": Num(low=None)}
 _SERVER_NUM = {"bandwidth": _POSITIVE_HZ, "f_edge_max": _POSITIVE_HZ}
-_MODEL_INT = {"max_frames": WHOLE, "height": WHOLE, "width": WHOLE, "channels": WHOLE,
-              "bits_per_sample": WHOLE, "num_classes": WHOLE}
+#: Counts of frames, pixels, channels, bits and classes: whole numbers that fit in 32 bits.
+_COUNT = Num(low=1, strict=False, integer=True, high=2**31 - 1)
+_MODEL_INT = {"max_frames": _COUNT, "height": _COUNT, "width": _COUNT, "channels": _COUNT,
+              "bits_per_sample": _COUNT, "num_classes": _COUNT}
 _DEVICE_NUM = {
     "alpha": _UNIT,
-    "max_frames": WHOLE,
+    "max_frames": _COUNT,
     "tx_power": Num("W"),
     "f_local_max": _POSITIVE_HZ,
     "kappa": Num("J s^2/cycle^3"),
@@ -258,7 +259,7 @@ def _models(path: str, doc: dict[str, Any]) -> dict[str, _Model]:
     for name, table in raw.items():
         where = f"{path}: models.{name}."
         t = check_keys(where, table, {"macs", "accuracy", *_MODEL_INT}, f"[models.{name}]")
-        ints = {k: int(_MODEL_INT[k].check(where, k, t[k])) for k in _MODEL_INT if k in t}
+        ints = {k: _MODEL_INT[k].whole(where, k, t[k]) for k in _MODEL_INT if k in t}
         acc = t.get("accuracy", "default")
         if acc == "default":
             curve = default_curve()
@@ -266,6 +267,8 @@ def _models(path: str, doc: dict[str, Any]) -> dict[str, _Model]:
             curve = _accuracy_csv(relative_path(path, acc), name, f"{where}accuracy is {shown(acc)}; ")
         else:
             frames, values = _table_pairs(where, "accuracy", acc, "accuracy")
+            frames = [_COUNT.whole(where, f"accuracy.frames[{i}]", f) for i, f in enumerate(frames)]
+            values = [_UNIT.check(where, f"accuracy.accuracy[{i}]", v) for i, v in enumerate(values)]
             try:
                 curve = AccuracyCurve.from_table(frames, values, name=name)
             except ValueError as exc:
@@ -273,11 +276,12 @@ def _models(path: str, doc: dict[str, Any]) -> dict[str, _Model]:
         macs: Any = t.get("macs", name)
         if isinstance(macs, str):
             if macs not in MODELS:
-                raise ScenarioFileError(f"{where}macs is {macs!r}; give a counted model ({', '.join(sorted(MODELS))}) "
-                                        "or a table macs = {{ frames = [...], macs = [...] }}")
+                raise ScenarioFileError(f"{where}macs is {shown(macs)}; give a counted model "
+                                        f"({', '.join(sorted(MODELS))}) or a table macs = {{ frames = [...], "
+                                        "macs = [...] }")
         else:
             frames, values = _table_pairs(where, "macs", macs, "macs")
-            macs = {int(WHOLE.check(where, f"macs.frames[{i}]", f)): Num("MAC").check(where, f"macs.macs[{i}]", v)
+            macs = {_COUNT.whole(where, f"macs.frames[{i}]", f): Num("MAC").check(where, f"macs.macs[{i}]", v)
                     for i, (f, v) in enumerate(zip(frames, values))}
         h, w = ints.get("height", 112), ints.get("width", 112)
         bits = frame_bits_rgb(h, w, ints.get("channels", 3), ints.get("bits_per_sample", 8))
@@ -302,7 +306,7 @@ def _accuracy_csv(path: str, name: str, named_by: str) -> AccuracyCurve:
         where = f"{path}: row {line}: "
         if len(row) != len(header):
             raise ScenarioFileError(f"{where}expected {len(header)} columns, got {len(row)}")
-        frames.append(WHOLE.cell(where, "frames", row[i_f].strip()))
+        frames.append(int(_COUNT.cell(where, "frames", row[i_f].strip())))
         accuracy.append(_UNIT.cell(where, "accuracy", row[i_a].strip()))
     try:
         return AccuracyCurve.from_table(frames, accuracy, name=name)
