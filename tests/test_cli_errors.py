@@ -155,6 +155,18 @@ def _run(args: list[str], **kw) -> subprocess.CompletedProcess[str]:
                           cwd=ROOT, timeout=120, **kw)
 
 
+@pytest.mark.parametrize("argv, expected", [
+    (["sweep", "x.toml", "--workers", "0"], "edgesched sweep: error: argument --workers: must be an integer >= 1"),
+    (["reproduce", "fig3", "--seeds", "-2"], "edgesched reproduce: error: argument --seeds: must be an integer >= 1"),
+    (["solve"], "edgesched solve: error: the following arguments are required: scenario"),
+])
+def test_argument_errors_in_process(capsys, argv, expected):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and err.count("\n") == 1 and err.startswith(expected), err
+
+
 def test_argument_errors_are_one_line_too():
     done = _run(["solve", "--method", "fastest", "x.toml"])
     assert done.returncode == 2

@@ -25,6 +25,17 @@ from .solvers.offloading import solve
 __all__ = ["SUBCOMMANDS", "build_parser", "main"]
 
 
+def _count(text: str) -> int:
+    """An argument that counts something (workers, seeds): an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1; got {text!r}")
+    return value
+
+
 # -- demo --------------------------------------------------------------------
 
 def _demo(args: argparse.Namespace) -> int:
@@ -85,8 +96,8 @@ def add_reproduce_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="a few points and 5 seeds (seconds) instead of the "
                                                         "full sweeps (100 seeds a point)")
     p.add_argument("--out", default="figures", metavar="DIR", help="output directory (default ./figures)")
-    p.add_argument("--seeds", type=int, default=None, help="seeds per point (overrides the settings)")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (default: one per CPU)")
+    p.add_argument("--seeds", type=_count, default=None, help="seeds per point (overrides the settings)")
+    p.add_argument("--workers", type=_count, default=None, help="worker processes (default: one per CPU)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_reproduce)
     return p
@@ -161,7 +172,7 @@ def add_sweep_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("sweep", help="sweep file (TOML)")
     p.add_argument("--out", metavar="DIR", default=None,
                    help="output directory (default: the file's [sweep] out, else FILE-results next to it)")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (default: one per CPU)")
+    p.add_argument("--workers", type=_count, default=None, help="worker processes (default: one per CPU)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_sweep)
     return p
