@@ -272,3 +272,17 @@ def test_a_host_name_is_hashed_into_temporary_names(tmp_path):
     import hashlib
 
     assert store_module._host() == hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+
+
+def kinds(params, seed):
+    """A metric that is a number for some tasks and text for others."""
+    return {"value": seed if params["x"] == 1 else f"s{seed}"}
+
+
+def test_chunks_whose_columns_differ_in_kind_still_read_and_stay_unmerged(tmp_path):
+    grid = {"x": [1, 2]}
+    first = sweep(grid, 10, evaluate=kinds, store=tmp_path, executor=threads(), chunk_size=1)
+    assert first["value"].tolist() == list(range(10)) + [f"s{s}" for s in range(10)]
+    assert len(chunk_files(tmp_path)) == 20  # one file cannot hold the column: not merged, still read
+    again = sweep(grid, 10, evaluate=kinds, store=tmp_path, executor=NoExecutor())
+    pd.testing.assert_frame_equal(again, first)

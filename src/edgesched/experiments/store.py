@@ -313,7 +313,10 @@ class Store:
         if table is None:
             table = pa.table({TASK_COLUMN: pa.array([], pa.string())})
         elif not hasattr(table, "schema"):  # chunks whose columns pyarrow would not unify: pandas did
-            table = pa.Table.from_pandas(table, preserve_index=False)
+            try:
+                table = pa.Table.from_pandas(table, preserve_index=False)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):
+                return False  # a column of mixed kinds one file cannot hold: the chunks stay as they are
         merged = self._write_table(table, empty)
         for name, _, _ in chunks:
             if name != merged:
