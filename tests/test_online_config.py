@@ -65,7 +65,26 @@ def test_file_errors_name_the_section_and_key(tmp_path):
 
 NUMERIC = [name for name, (_, _, rule) in FIELDS.items()
            if type(rule).__name__ in ("Num", "_Range") and name not in ("steps", "n_stations", "seed")]
-EXTREME = st.sampled_from([1e-320, 1e-300, 1e-100, 1e-30, 1e-3, 0.5, 3.0, 1e3, 1e30, 1e100, 1e300, 1e308])
+MAGNITUDES = [1e-320, 1e-300, 1e-100, 1e-30, 1e-3, 0.5, 3.0, 1e3, 1e30, 1e100, 1e300, 1e308]
+EXTREME = st.sampled_from(MAGNITUDES)
+
+
+def test_every_numeric_key_at_every_magnitude_is_accepted_or_refused_by_name():
+    """Every numeric key (and both ends of every range) at every magnitude, either sign, and values that are
+    not finite: SimConfig accepts it or raises a ValueError naming that key (never another exception)."""
+    refused = 0
+    for name, (_, _, rule) in FIELDS.items():
+        if type(rule).__name__ not in ("Num", "_Range"):
+            continue
+        for v in [s * m for m in [0, *MAGNITUDES, 10**30, 2**70, math.inf] for s in (1, -1)] + [math.nan]:
+            values = [(v, v), (min(v, 1e-3), v), (v, 1e300)] if type(rule).__name__ == "_Range" else [v]
+            for value in values:
+                try:
+                    SimConfig(**{**SMALL, name: value})
+                except ValueError as exc:
+                    assert name in str(exc), (name, value, str(exc))
+                    refused += 1
+    assert refused > 500
 
 
 @settings(max_examples=60)
@@ -97,3 +116,10 @@ def test_a_trace_with_a_byte_order_mark_reads_and_far_points_are_refused(tmp_pat
     trace.write_text("step,device,x,y\n0,a," + "1" * 200_000 + ",0\n")
     with pytest.raises(ValueError, match=rf"^{trace}: row 2: x is inf; x must be in"):
         simulate(cfg, progress=False)
+
+
+def test_the_rate_floor_the_checks_assume_is_the_citys():
+    from edgesched import online
+    from edgesched.online import config
+
+    assert config.RATE_FLOOR == online.RATE_FLOOR

@@ -148,6 +148,8 @@ _STEP_BYTES = 4096
 #: a Rayleigh power gain |h|^2 up to this value (exceeded with probability e^-50 per draw).
 _SHADOW_SIGMAS = 10.0
 _FADE_MAX = 50.0
+#: The city's lowest rate, bit/s (:data:`edgesched.online.city.RATE_FLOOR`, which imports this module).
+RATE_FLOOR = 1.0
 #: Largest coordinate of a trace position, m (farther points are refused when the trace is read).
 TRACE_MAX_M = 1e12
 
@@ -156,7 +158,7 @@ def expected_devices(v: dict[str, Any]) -> float:
     """The most devices a configuration's city is expected to hold at once: the initial ones plus the arrivals
     of every step, with ten standard deviations of the Poisson count to spare (departures only lower it)."""
     arrivals = v["arrival_rate"] * max(v["steps"] - 1, 0)
-    return max(1.0, round(v["devices_per_station"] * v["n_stations"])) + arrivals + 10.0 * math.sqrt(arrivals) + 10
+    return max(1.0, v["devices_per_station"] * v["n_stations"]) + arrivals + 10.0 * math.sqrt(arrivals) + 10
 
 
 def _check_memory(v: dict[str, Any], where: str, key: Any) -> None:
@@ -228,15 +230,15 @@ def _check_magnitudes(v: dict[str, Any], where: str, key: Any) -> None:
         # the best link: the strongest device at min_distance, shadowing and fading at their headroom (eqs. 4-5)
         snr = v["tx_power_range"][1] * float(channel_gain(v["min_distance"])) * shadow * _FADE_MAX / noise
         rate_max = v["bandwidth"] * np.log1p(snr) / np.log(2.0)
-        require(finite([snr, rate_max]), f"the best uplink rate B log2(1 + SNR) is {rate_max:g} bit/s",
-                ("bandwidth", "tx_power_range", "min_distance", "shadowing_std_db", "noise_dbm_per_hz"))
+        link = ("bandwidth", "tx_power_range", "min_distance", "shadowing_std_db", "noise_dbm_per_hz")
+        require(finite([snr, rate_max]), f"the best uplink rate B log2(1 + SNR) is {rate_max:g} bit/s", link)
         curve = default_curve()
         frames = np.array([min_frames(curve, a) for a in v["alpha_range"]], dtype=np.float64)
         cycles = v["rho"] * model_macs(v["model"], frames)[:, None, None, None]  # rho C(M*), every corner
         bits = (frames * float(frame_bits_rgb()))[:, None, None, None]  # M* d
         f_max = np.array(v["f_local_max_range"])[None, :, None, None]
         power = np.array(v["tx_power_range"])[None, None, :, None]
-        rate = np.array([1.0, rate_max])[None, None, None, :]  # the floor of the city's rates and the best
+        rate = np.array([RATE_FLOOR, max(RATE_FLOOR, rate_max)])[None, None, None, :]  # every rate is in between
         f = theorems.local_frequency(np, v["w_delay"], v["w_energy"], v["kappa"], f_max)  # eq. (13), Theorem 1
         local = ("w_delay", "w_energy", "kappa", "rho", "f_local_max_range", "alpha_range")
         require(finite(theorems.local_cost(v["w_delay"], v["w_energy"], cycles, f, v["kappa"]))
@@ -245,11 +247,11 @@ def _check_magnitudes(v: dict[str, Any], where: str, key: Any) -> None:
                 "a local device's delay, energy or cost (eqs. (1), (3), (10)) overflows", local)
         c, w = theorems.compute_weight(cycles), theorems.airtime_weight(bits, rate)
         require(finite(c, positive=True) & finite(w, positive=True), "an offloaded device's weights sqrt(rho C) "
-                "or sqrt(M d / R) overflow or vanish", ("rho", "bandwidth", "tx_power_range"))
+                "or sqrt(M d / R) overflow or vanish", ("rho", "alpha_range", *link))
         require(finite(theorems.transmit_cost(v["w_energy"], power, bits, rate))
                 & finite(theorems.transmit_energy(power, bits, rate)),
                 "an offloaded device's transmit energy p M d / R (eq. (5)) overflows",
-                ("tx_power_range", "w_energy", "alpha_range"))
+                ("w_energy", "alpha_range", *link))
         A = v["w_delay"] / v["f_edge_max"]  # the servers' price of CPU, docs/model.md §4
         n = expected_devices(v)
         U, V = n * c.max(), n * w.max()
