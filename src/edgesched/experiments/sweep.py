@@ -6,10 +6,11 @@
 :class:`pandas.DataFrame`: one column per parameter, ``seed``, then one column per metric.
 
 The store (:mod:`edgesched.experiments.store`) is a directory of Parquet chunks. Each chunk holds the rows of
-whole tasks, tagged with a deterministic task key (a hash of the evaluator's name, the parameters and the seed),
-and is written atomically, so a chunk is either complete or absent. A sweep killed at any moment (even by
-SIGKILL) and started again reads the keys already stored, skips those tasks, and ends with exactly the rows an
-uninterrupted run gives: none lost, none twice.
+whole tasks, tagged with a deterministic task key (a hash of the evaluator's name, the parameters with equal
+numbers spelled alike, and the seed), is written atomically, so a chunk is either complete or absent, and is
+named by its checksum, so a damaged or copied chunk is reported rather than used. A sweep killed at any moment
+(even by SIGKILL) and started again reads the keys already stored, skips those tasks, and ends with exactly the
+rows an uninterrupted run gives: none lost, none twice. Several sweeps may run on one store at once.
 
 With ``backend="numpy"`` or ``"cupy"`` the tasks of one grid point are solved together, all their seeds as
 one batch of :func:`edgesched.solve_batch` in this process (on the GPU for ``"cupy"``), instead of one task at a
@@ -245,7 +246,12 @@ def sweep(
     Raises
     ------
     SweepTaskError
-        When an evaluation raised; tasks finished before it stay in the store, so a rerun resumes.
+        When an evaluation raised or returned something else than rows; tasks finished before it stay in the
+        store, so a rerun resumes.
+    ValueError
+        For bad arguments: a grid listing one value twice (``1e6`` and ``1000000`` are one value), seeds outside
+        [0, 2**64), a sweep too large for memory; :class:`edgesched.experiments.store.StoreError` (a
+        ValueError) for a store that is a file or holds a damaged chunk, naming the path.
     ImportError
         When pandas/pyarrow (``edgesched[sweep]``) are missing.
     """
