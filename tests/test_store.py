@@ -85,10 +85,14 @@ def test_only_temporaries_of_writers_that_are_gone_are_removed(tmp_path):
 
 
 CHILD = """
-import sys
+import sys, time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from edgesched.experiments.sweep import sweep
 from tests.test_store import slow_toy
+deadline = time.monotonic() + 60
+while sys.argv[2] == "second" and len(list(Path(sys.argv[1]).glob("chunk-*"))) < 4 and time.monotonic() < deadline:
+    time.sleep(0.005)  # start once the first sweep is writing
 df = sweep({"x": [1, 2, 3]}, 12, evaluate=slow_toy, store=sys.argv[1], executor=ThreadPoolExecutor(2),
            chunk_size=1, progress=False)
 print(len(df))
@@ -103,15 +107,11 @@ def test_sweeps_running_at_once_on_one_store_both_finish_with_the_same_rows(tmp_
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), src, env.get("PYTHONPATH", "")])
     store = tmp_path / "store"
 
-    def start() -> subprocess.Popen[bytes]:
-        return subprocess.Popen([sys.executable, "-c", CHILD, str(store)], cwd=ROOT, env=env,
+    def start(which: str) -> subprocess.Popen[bytes]:
+        return subprocess.Popen([sys.executable, "-c", CHILD, str(store), which], cwd=ROOT, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
-    children = [start()]
-    deadline = time.monotonic() + 60
-    while len(chunk_files(store)) < 4 and time.monotonic() < deadline:  # the first is mid-run: start another
-        time.sleep(0.01)
-    children.append(start())
+    children = [start("first"), start("second")]
     for child in children:
         out, err = child.communicate(timeout=180)
         assert child.returncode == 0, err.decode()
