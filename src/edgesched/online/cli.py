@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from .._files import ScenarioFileError, output_dir
 from .config import load_config
 from .output import columns, plot_series, write_csv
 from .simulate import simulate
@@ -18,14 +19,16 @@ __all__ = ["add_parser"]
 
 def _run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    out = args.out or os.path.splitext(args.config)[0] + "-results"
-    os.makedirs(out, exist_ok=True)
+    out = output_dir(args.out or os.path.splitext(args.config)[0] + "-results", "--out")
     t0 = time.perf_counter()
     series = simulate(config, progress=False if args.no_progress else None)
     seconds = time.perf_counter() - t0
     cols = columns(series)
     csv_path, png_path = os.path.join(out, "series.csv"), os.path.join(out, "series.png")
-    write_csv(series, csv_path)
+    try:
+        write_csv(series, csv_path)
+    except OSError as exc:
+        raise ScenarioFileError(f"{csv_path}: cannot write the series: {exc.strerror}") from None
     resolved = cols["resolved"].astype(bool)
     print(f"{args.config}: {config.steps} steps in {seconds:.1f} s; devices {cols['n_devices'][0]} -> "
           f"{cols['n_devices'][-1]}; {int(resolved.sum())} re-solves ({'warm' if config.warm else 'cold'}, "
@@ -39,6 +42,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"plot: {png_path}")
     except ImportError as exc:
         print(f"no plot: {exc}", file=sys.stderr)
+    except OSError as exc:
+        raise ScenarioFileError(f"{png_path}: cannot write the plot: {exc.strerror}") from None
     return 0
 
 

@@ -11,18 +11,29 @@ from __future__ import annotations
 import csv
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .._files import WHOLE, Num, ScenarioFileError, check_keys, read_toml, relative_path, text_value
+from .._files import (
+    Num,
+    ScenarioFileError,
+    check_keys,
+    output_file,
+    read_csv,
+    read_toml,
+    relative_path,
+    shown,
+    text_value,
+)
 from ..model.defaults import KAPPA, RHO
 from ..model.devices import DEVICE_FIELDS, DeviceFields, Devices
 from ..model.results import Schedule
 from ..physics.accuracy import AccuracyCurve, default_curve, min_frames
-from ..physics.channel import DEFAULT_NOISE_DBM_PER_HZ, shannon_rate
+from ..physics.channel import DEFAULT_NOISE_DBM_PER_HZ, noise_power_watt, shannon_rate
 from ..physics.macs import MODELS, model_macs
 from ..solvers.offloading import solve_offloading
 from .paper import frame_bits_rgb
@@ -31,13 +42,16 @@ __all__ = ["ScenarioFile", "ScenarioFileError", "load_scenario"]
 
 
 _POSITIVE_HZ = Num("Hz")
+_UNIT = Num(low=0.0, strict=False, high=1.0)
 _SYSTEM = {"w_delay": Num("1/s"), "w_energy": Num("1/J", strict=False), "noise_dbm_per_hz": Num(low=None)}
 _SERVER_NUM = {"bandwidth": _POSITIVE_HZ, "f_edge_max": _POSITIVE_HZ}
-_MODEL_INT = {"max_frames": WHOLE, "height": WHOLE, "width": WHOLE, "channels": WHOLE,
-              "bits_per_sample": WHOLE, "num_classes": WHOLE}
+#: Counts of frames, pixels, channels, bits and classes: whole numbers that fit in 32 bits.
+_COUNT = Num(low=1, strict=False, integer=True, high=2**31 - 1)
+_MODEL_INT = {"max_frames": _COUNT, "height": _COUNT, "width": _COUNT, "channels": _COUNT,
+              "bits_per_sample": _COUNT, "num_classes": _COUNT}
 _DEVICE_NUM = {
-    "alpha": Num(low=0.0, strict=False, high=1.0),
-    "max_frames": WHOLE,
+    "alpha": _UNIT,
+    "max_frames": _COUNT,
     "tx_power": Num("W"),
     "f_local_max": _POSITIVE_HZ,
     "kappa": Num("J s^2/cycle^3"),
@@ -108,6 +122,9 @@ class ScenarioFile(DeviceFields):
         Per server: CPU in Hz, uplink bandwidth in Hz. Every array is read-only.
     w_delay, w_energy : float
         Cost weights in 1/s and 1/J.
+    origin : tuple of str
+        Where each device was given, as errors name it (``"scenario.toml: devices[3]."``,
+        ``"devices.csv: row 5: "``).
     """
 
     path: str
@@ -123,15 +140,37 @@ class ScenarioFile(DeviceFields):
     bandwidth: np.ndarray
     w_delay: float
     w_energy: float
+    origin: tuple[str, ...] = ()
 
     def solve(self, method: str = "auto", seed: int | None = None) -> Schedule:
-        """Solve with :func:`edgesched.solve_offloading` (each server an independent cell)."""
+        """Solve with :func:`edgesched.solve_offloading` (each server an independent cell).
+
+        A device the solver rejects (a cost that overflows, say) is a ScenarioFileError naming the file and the
+        device as the file gave it."""
         one = len(self.server_names) == 1
         capacity: Any = float(self.f_edge_max[0]) if one else self.f_edge_max
-        return solve_offloading(
-            **self.devices.arrays(), f_edge_max=capacity,
-            w_delay=self.w_delay, w_energy=self.w_energy, method=method, seed=seed, cell=None if one else self.cell,
-        )
+        try:
+            return solve_offloading(
+                **self.devices.arrays(), f_edge_max=capacity, w_delay=self.w_delay, w_energy=self.w_energy,
+                method=method, seed=seed, cell=None if one else self.cell,
+            )
+        except ScenarioFileError:
+            raise
+        except ValueError as exc:
+            raise ScenarioFileError(self._located(str(exc))) from None
+
+    def _located(self, message: str) -> str:
+        """A solver's message about ``device 3`` or ``rate[3]`` told as the file gave that device."""
+        by_device, by_field = re.match(r"device (\d+): (.*)", message, re.S), re.match(r"(\w+)\[(\d+)\] (.*)",
+                                                                                      message, re.S)
+        index = int(by_device.group(1)) if by_device else int(by_field.group(2)) if by_field else -1
+        if not 0 <= index < len(self.origin):
+            return f"{self.path}: {message}"
+        where = self.origin[index]
+        if by_field:
+            return f"{where}{by_field.group(1)} {by_field.group(3)}"
+        assert by_device is not None
+        return f"{where[:-1]}: {by_device.group(2)}" if where.endswith(".") else f"{where}{by_device.group(2)}"
 
     def schedule_rows(self, schedule: Schedule) -> list[dict[str, Any]]:
         """One row per device: its names, inputs and the schedule's decisions (SI units in the column names)."""
@@ -149,12 +188,17 @@ class ScenarioFile(DeviceFields):
         ]
 
     def write_schedule(self, schedule: Schedule, path: str | os.PathLike[str]) -> None:
-        """Write :meth:`schedule_rows` as a CSV file."""
+        """Write :meth:`schedule_rows` as a CSV file (ScenarioFileError naming ``path`` when it cannot be
+        written)."""
         rows = self.schedule_rows(schedule)
-        with open(path, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
+        path_s = output_file(os.fspath(path), "the schedule file")
+        try:
+            with open(path_s, "w", newline="", encoding="utf-8") as fh:
+                writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+                writer.writeheader()
+                writer.writerows(rows)
+        except OSError as exc:
+            raise ScenarioFileError(f"{path_s}: cannot write the schedule: {exc.strerror}") from None
 
 
 def _system(path: str, doc: dict[str, Any]) -> dict[str, float]:
@@ -165,7 +209,7 @@ def _system(path: str, doc: dict[str, Any]) -> dict[str, float]:
     return out
 
 
-def _servers(path: str, doc: dict[str, Any]) -> list[_Server]:
+def _servers(path: str, doc: dict[str, Any], noise_dbm_per_hz: float) -> list[_Server]:
     raw = doc.get("servers")
     if not isinstance(raw, list) or not raw:
         raise ScenarioFileError(f"{path}: servers is missing or empty; give at least one [[servers]] table "
@@ -185,8 +229,14 @@ def _servers(path: str, doc: dict[str, Any]) -> list[_Server]:
         if not isinstance(pos, list) or len(pos) != 2:
             raise ScenarioFileError(f"{where}position is {pos!r}; position must be [x, y] in m")
         xy = tuple(Num("m", low=None).check(where, f"position[{i}]", v) for i, v in enumerate(pos))
-        out.append(_Server(name, _SERVER_NUM["bandwidth"].check(where, "bandwidth", t["bandwidth"]),
-                           _SERVER_NUM["f_edge_max"].check(where, "f_edge_max", t["f_edge_max"]),
+        bandwidth = _SERVER_NUM["bandwidth"].check(where, "bandwidth", t["bandwidth"])
+        with np.errstate(all="ignore"):
+            noise = float(noise_power_watt(bandwidth, noise_dbm_per_hz))
+        if not (math.isfinite(noise) and noise >= np.finfo(np.float64).tiny):
+            raise ScenarioFileError(f"{where}bandwidth is {bandwidth!r} Hz; with system.noise_dbm_per_hz = "
+                                    f"{noise_dbm_per_hz!r} the noise power N0 B is {noise:g} W, which must be a "
+                                    "finite normal number (> 0): check the units of the two")
+        out.append(_Server(name, bandwidth, _SERVER_NUM["f_edge_max"].check(where, "f_edge_max", t["f_edge_max"]),
                            (xy[0], xy[1])))
     return out
 
@@ -209,14 +259,16 @@ def _models(path: str, doc: dict[str, Any]) -> dict[str, _Model]:
     for name, table in raw.items():
         where = f"{path}: models.{name}."
         t = check_keys(where, table, {"macs", "accuracy", *_MODEL_INT}, f"[models.{name}]")
-        ints = {k: int(_MODEL_INT[k].check(where, k, t[k])) for k in _MODEL_INT if k in t}
+        ints = {k: _MODEL_INT[k].whole(where, k, t[k]) for k in _MODEL_INT if k in t}
         acc = t.get("accuracy", "default")
         if acc == "default":
             curve = default_curve()
         elif isinstance(acc, str):
-            curve = AccuracyCurve.from_csv(relative_path(path, acc))  # its errors name the CSV file and row
+            curve = _accuracy_csv(relative_path(path, acc), name, f"{where}accuracy is {shown(acc)}; ")
         else:
             frames, values = _table_pairs(where, "accuracy", acc, "accuracy")
+            frames = [_COUNT.whole(where, f"accuracy.frames[{i}]", f) for i, f in enumerate(frames)]
+            values = [_UNIT.check(where, f"accuracy.accuracy[{i}]", v) for i, v in enumerate(values)]
             try:
                 curve = AccuracyCurve.from_table(frames, values, name=name)
             except ValueError as exc:
@@ -224,11 +276,12 @@ def _models(path: str, doc: dict[str, Any]) -> dict[str, _Model]:
         macs: Any = t.get("macs", name)
         if isinstance(macs, str):
             if macs not in MODELS:
-                raise ScenarioFileError(f"{where}macs is {macs!r}; give a counted model ({', '.join(sorted(MODELS))}) "
-                                        "or a table macs = {{ frames = [...], macs = [...] }}")
+                raise ScenarioFileError(f"{where}macs is {shown(macs)}; give a counted model "
+                                        f"({', '.join(sorted(MODELS))}) or a table macs = {{ frames = [...], "
+                                        "macs = [...] }")
         else:
             frames, values = _table_pairs(where, "macs", macs, "macs")
-            macs = {int(WHOLE.check(where, f"macs.frames[{i}]", f)): Num("MAC").check(where, f"macs.macs[{i}]", v)
+            macs = {_COUNT.whole(where, f"macs.frames[{i}]", f): Num("MAC").check(where, f"macs.macs[{i}]", v)
                     for i, (f, v) in enumerate(zip(frames, values))}
         h, w = ints.get("height", 112), ints.get("width", 112)
         bits = frame_bits_rgb(h, w, ints.get("channels", 3), ints.get("bits_per_sample", 8))
@@ -237,45 +290,89 @@ def _models(path: str, doc: dict[str, Any]) -> dict[str, _Model]:
     return out
 
 
-def _device_values(where: str, raw: Mapping[str, Any], *, defaults: bool = False) -> dict[str, Any]:
-    """Check the keys and values of one device (or of [device_defaults])."""
+def _accuracy_csv(path: str, name: str, named_by: str) -> AccuracyCurve:
+    """An accuracy table from a CSV file with a header naming ``frames`` and ``accuracy`` (other columns
+    ignored; ``#`` comments and blank lines skipped); errors name the file and the row."""
+    rows = _csv_rows(path, "accuracy CSV", named_by)
+    (header_line, header), data = rows[0], rows[1:]
+    names = [h.strip().lower() for h in header]
+    for col in ("frames", "accuracy"):
+        if col not in names:
+            raise ScenarioFileError(f"{path}: row {header_line}: the header {shown(header)} has no {col!r} column; "
+                                    "expected a header 'frames,accuracy'")
+    i_f, i_a = names.index("frames"), names.index("accuracy")
+    frames, accuracy = [], []
+    for line, row in data:
+        where = f"{path}: row {line}: "
+        if len(row) != len(header):
+            raise ScenarioFileError(f"{where}expected {len(header)} columns, got {len(row)}")
+        frames.append(int(_COUNT.cell(where, "frames", row[i_f].strip())))
+        accuracy.append(_UNIT.cell(where, "accuracy", row[i_a].strip()))
+    try:
+        return AccuracyCurve.from_table(frames, accuracy, name=name)
+    except ValueError as exc:  # names the table index of the bad point: give its row instead
+        index = getattr(exc, "index", None)
+        at = f"row {data[index][0]}: " if isinstance(index, int) and 0 <= index < len(data) else ""
+        raise ScenarioFileError(f"{path}: {at}{exc}") from None
+
+
+def _csv_rows(path: str, what: str, named_by: str) -> list[tuple[int, list[str]]]:
+    """The rows of a CSV file that a scenario file names (a header and at least one row); an unreadable file is
+    reported after ``named_by`` (the key that names it), a malformed one by its own path and row."""
+    try:
+        rows = read_csv(path, what)
+    except ScenarioFileError as exc:
+        text = str(exc)
+        unreadable = f"{path}: cannot read the {what}: "
+        if text.startswith(unreadable):
+            raise ScenarioFileError(f"{named_by}cannot read {path}: {text[len(unreadable):]}") from None
+        raise
+    if len(rows) < 2:
+        raise ScenarioFileError(f"{path}: expected a header row and at least one data row")
+    return rows
+
+
+def _device_values(where: str, raw: Mapping[str, Any], *, defaults: bool = False, cells: bool = False
+                   ) -> dict[str, Any]:
+    """Check the keys and values of one device (or of [device_defaults]); ``cells``: the values are the text of
+    CSV cells, else TOML values (where a string is never a number)."""
     allowed = set(_DEVICE_NUM) | set(_DEVICE_STR)
     if defaults:
         allowed -= {"name", *_LOCATION}
     t = check_keys(where, raw, allowed, "[device_defaults]" if defaults else "device")
     out: dict[str, Any] = {}
     for key, value in t.items():
-        out[key] = text_value(where, key, value) if key in _DEVICE_STR else _DEVICE_NUM[key].check(where, key, value)
+        if key in _DEVICE_STR:
+            out[key] = text_value(where, key, value)
+        else:
+            out[key] = (_DEVICE_NUM[key].cell if cells else _DEVICE_NUM[key].check)(where, key, value)
     return out
 
 
-def _device_rows(path: str, doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """Each device's error prefix and raw values, from [[devices]] or from the CSV file it names."""
+def _device_rows(path: str, doc: dict[str, Any]) -> list[tuple[str, dict[str, Any], bool]]:
+    """Each device's error prefix, raw values and whether they are CSV cells, from [[devices]] or from the CSV
+    file it names."""
     raw = doc.get("devices")
     if isinstance(raw, str):
         csv_path = relative_path(path, raw)
-        try:
-            with open(csv_path, newline="", encoding="utf-8") as fh:
-                lines = [(i, line) for i, line in enumerate(fh, start=1)
-                         if line.strip() and not line.lstrip().startswith("#")]
-        except OSError as exc:
-            raise ScenarioFileError(f"{path}: devices is {raw!r}; cannot read {csv_path}: {exc.strerror}") from None
-        if len(lines) < 2:
-            raise ScenarioFileError(f"{csv_path}: expected a header row and at least one device row")
-        rows = list(csv.reader(line for _, line in lines))
-        header = [h.strip() for h in rows[0]]
+        rows = _csv_rows(csv_path, "devices CSV", f"{path}: devices is {shown(raw)}; ")
+        (header_line, head), data = rows[0], rows[1:]
+        header = [h.strip() for h in head]
+        for i, h in enumerate(header):
+            if h in header[:i]:
+                raise ScenarioFileError(f"{csv_path}: row {header_line}: the header names {h!r} twice")
         out = []
-        for (lineno, _), row in zip(lines[1:], rows[1:]):
+        for lineno, row in data:
             if len(row) != len(header):
                 raise ScenarioFileError(f"{csv_path}: row {lineno}: expected {len(header)} columns "
-                                        f"({', '.join(header)}), got {len(row)}")
+                                        f"({shown(', '.join(header))[1:-1]}), got {len(row)}")
             cells = {h: c.strip() for h, c in zip(header, row) if c.strip()}  # a blank cell: not given
-            out.append((f"{csv_path}: row {lineno}: ", cells))
+            out.append((f"{csv_path}: row {lineno}: ", cells, True))
         return out
     if not isinstance(raw, list) or not raw:
         raise ScenarioFileError(f"{path}: devices is missing or empty; give [[devices]] tables or "
                                 "devices = \"FILE.csv\"")
-    return [(f"{path}: devices[{i}].", t) for i, t in enumerate(raw)]
+    return [(f"{path}: devices[{i}].", t, False) for i, t in enumerate(raw)]
 
 
 def _pick(where: str, key: str, value: str | None, known: Mapping[str, Any], what: str) -> str:
@@ -298,18 +395,20 @@ def load_scenario(path: str | os.PathLike[str]) -> ScenarioFile:
         (a ValueError) naming the file, the key and the row of the first problem.
     """
     path_s = os.fspath(path)
-    doc = read_toml(path_s)
+    doc = read_toml(path_s, "scenario file")
     check_keys(f"{path_s}: ", doc, {"system", "servers", "models", "device_defaults", "devices"}, "top-level")
     system = _system(path_s, doc)
-    servers = {s.name: s for s in _servers(path_s, doc)}
+    servers = {s.name: s for s in _servers(path_s, doc, system["noise_dbm_per_hz"])}
     models = _models(path_s, doc)
     defaults = {**_DEVICE_DEFAULTS,
                 **_device_values(f"{path_s}: device_defaults.", doc.get("device_defaults", {}), defaults=True)}
     cols: dict[str, list[Any]] = {k: [] for k in (
         "device", "server", "model", "alpha", "frames", "macs", "frame_bits", "rate", "distance", "tx_power",
         "f_local_max", "kappa", "rho")}
-    for i, (where, raw) in enumerate(_device_rows(path_s, doc)):
-        d = {**defaults, **_device_values(where, raw)}
+    origin: list[str] = []
+    for i, (where, raw, cells) in enumerate(_device_rows(path_s, doc)):
+        origin.append(where)
+        d = {**defaults, **_device_values(where, raw, cells=cells)}
         for key in _REQUIRED:
             if key not in d:
                 raise ScenarioFileError(f"{where}{key} is missing; give it per device or in [device_defaults]")
@@ -336,9 +435,14 @@ def load_scenario(path: str | os.PathLike[str]) -> ScenarioFile:
             rate, distance = d["rate"], math.nan
         else:
             distance = d["distance"]
-            rate = float(shannon_rate(server.bandwidth, d["tx_power"], distance, system["noise_dbm_per_hz"]))
-            if rate <= 0.0:
-                raise ScenarioFileError(f"{where}distance is {distance:g} m; the uplink rate there is 0 bit/s")
+            with np.errstate(all="ignore"):  # checked below, naming the keys
+                rate = float(shannon_rate(server.bandwidth, d["tx_power"], distance, system["noise_dbm_per_hz"]))
+            if not (math.isfinite(rate) and rate > 0.0):
+                raise ScenarioFileError(
+                    f"{where}distance is {distance:g} m; the uplink rate there, B log2(1 + p g / (N0 B)) with "
+                    f"tx_power {d['tx_power']:g} W and server {server.name!r}'s bandwidth {server.bandwidth:g} Hz, is "
+                    f"{rate:g} bit/s; it must be finite and > 0: check the units of the distance, tx_power and "
+                    "bandwidth")
         values = {"device": name, "server": server.name, "model": model.name, "alpha": d["alpha"],
                   "frames": frames, "macs": model.macs_at(where, frames), "frame_bits": model.frame_bits,
                   "rate": rate, "distance": distance, "tx_power": d["tx_power"], "f_local_max": d["f_local_max"],
@@ -355,5 +459,6 @@ def load_scenario(path: str | os.PathLike[str]) -> ScenarioFile:
     devices = Devices.from_checked(**{k: np.array(cols[k], dtype=np.float64) for k in DEVICE_FIELDS})
     return ScenarioFile(
         path=path_s, device=tuple(cols["device"]), server=tuple(cols["server"]), model=tuple(cols["model"]),
-        server_names=names, devices=devices, w_delay=system["w_delay"], w_energy=system["w_energy"], **arrays,
+        server_names=names, devices=devices, w_delay=system["w_delay"], w_energy=system["w_energy"],
+        origin=tuple(origin), **arrays,
     )
