@@ -20,13 +20,11 @@ from ..physics.macs import model_macs
 from ..scenarios import city as build_city
 from ..scenarios import frame_bits_rgb
 from ..solvers.options import solve_options
-from .config import SimConfig
+from .config import RATE_FLOOR, SimConfig
 from .trace import read_trace
 
 __all__ = ["RATE_FLOOR", "OnlineCity"]
 
-#: Lowest uplink rate in bit/s: a link in a deep fade is kept finite (its airtime and energy are then huge).
-RATE_FLOOR = 1.0
 
 
 def _ar1(old: np.ndarray, src: np.ndarray, kept: np.ndarray, r: Any, fresh: np.ndarray) -> np.ndarray:

@@ -148,7 +148,7 @@ _STEP_BYTES = 4096
 #: a Rayleigh power gain |h|^2 up to this value (exceeded with probability e^-50 per draw).
 _SHADOW_SIGMAS = 10.0
 _FADE_MAX = 50.0
-#: The city's lowest rate, bit/s (:data:`edgesched.online.city.RATE_FLOOR`, which imports this module).
+#: Lowest uplink rate in bit/s: a link in a deep fade is kept finite (its airtime and energy are then huge).
 RATE_FLOOR = 1.0
 #: Largest coordinate of a trace position, m (farther points are refused when the trace is read).
 TRACE_MAX_M = 1e12
