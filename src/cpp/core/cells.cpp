@@ -17,7 +17,8 @@ CellDevices CellPartition::devices(std::size_t k) const {
     return CellDevices{order.empty() ? nullptr : order.data() + lo, lo, hi - lo};
 }
 
-CellPartition partition_cells(Span<const std::int64_t> cell, std::size_t n_devices, std::size_t n_cells) {
+CellPartition partition_cells(Span<const std::int64_t> cell, Span<std::int64_t> copy, std::size_t n_devices,
+                              std::size_t n_cells) {
     CellPartition p;
     if (cell.size == 0) {
         p.ptr = {0, static_cast<std::int64_t>(n_devices)};
@@ -25,19 +26,23 @@ CellPartition partition_cells(Span<const std::int64_t> cell, std::size_t n_devic
     }
     p.ptr.assign(n_cells + 1, 0);
     bool sorted = true;
+    std::int64_t last = 0;
     for (std::size_t n = 0; n < n_devices; ++n) {
-        if (cell[n] < 0 || static_cast<std::size_t>(cell[n]) >= n_cells)
-            throw std::invalid_argument("cell[" + std::to_string(n) + "] is " + std::to_string(cell[n]) +
+        const std::int64_t k = read_once(cell[n]);  // the one read of the caller's label
+        if (k < 0 || static_cast<std::uint64_t>(k) >= n_cells)
+            throw std::invalid_argument("cell[" + std::to_string(n) + "] is " + std::to_string(k) +
                                         "; it must be in 0 .. " + std::to_string(n_cells - 1));
-        ++p.ptr[static_cast<std::size_t>(cell[n]) + 1];
-        sorted = sorted && (n == 0 || cell[n - 1] <= cell[n]);
+        copy[n] = k;
+        ++p.ptr[static_cast<std::size_t>(k) + 1];
+        sorted = sorted && last <= k;
+        last = k;
     }
     for (std::size_t k = 0; k < n_cells; ++k) p.ptr[k + 1] += p.ptr[k];
     if (sorted) return p;  // every cell is a run of consecutive devices
     std::vector<std::int64_t> next(p.ptr.begin(), p.ptr.end() - 1);
     p.order.resize(n_devices);
-    for (std::size_t n = 0; n < n_devices; ++n)
-        p.order[static_cast<std::size_t>(next[static_cast<std::size_t>(cell[n])]++)] = static_cast<std::int64_t>(n);
+    for (std::size_t n = 0; n < n_devices; ++n)  // the checked copy: in range, and counted above
+        p.order[static_cast<std::size_t>(next[static_cast<std::size_t>(copy[n])]++)] = static_cast<std::int64_t>(n);
     return p;
 }
 
