@@ -67,7 +67,8 @@ print(json.dumps(counts))
 """
 
 
-@pytest.mark.parametrize("field, layout", [("cell", "interleaved"), ("cell", "sorted")])
+@pytest.mark.parametrize("field, layout", [("cell", "interleaved"), ("cell", "sorted"), ("rate", "sorted"),
+                                           ("frames", "sorted"), ("f_local_max", "sorted"), ("kappa", "interleaved")])
 def test_inputs_written_during_the_solve(field, layout):
     # "sorted": each cell a run of devices, whose inputs the core reads in place; "interleaved": gathered.
     iterations = 40

@@ -58,11 +58,14 @@ struct PaperTable {
     std::vector<double> linear, c, w, A, B;
     std::vector<std::int32_t> server;
     std::vector<double> f_local, local_delay, local_energy, edge_energy;  // eqs. (13), (1), (3), (5)
+    std::vector<double> kappa;     // the devices' kappa, copied as Theorem 1 reads it
     std::vector<double> gathered;  // inputs copied into contiguous arrays where they are not already
     OptionTable view() const;
 };
-// Table of the devices idx[0], idx[1], ... (a cell), written into `t` (whose storage is reused). Throws
-// InvalidDevice for an input outside the model or a cost that overflows.
+// Table of the devices idx[0], idx[1], ... (a cell), written into `t` (whose storage is reused). Each input is
+// read once, and the value read is the value checked and used: another thread writing the inputs during the
+// call gives a table of values it read, or an error, never an unchecked value. Throws InvalidDevice for an input
+// outside the model (or one that was when read and no longer is) or a device whose costs overflow or vanish.
 void build_paper_table(const PaperDevices& d, const PaperSystem& s, CellDevices idx, PaperTable& t);
 
 // Physical schedule of a choice: Theorem 1 and Theorem 2 (general form).
