@@ -1,12 +1,22 @@
 """The compiled core under hostile inputs: arrays that another thread writes while the core runs (it releases the
-GIL). Every call returns finite numbers or raises a ValueError that names an input; none crashes or hangs."""
+GIL), and magnitudes from subnormal to near overflow. Every call returns finite numbers or raises a ValueError that
+names an input; none crashes, hangs or returns inf or NaN."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import edgesched as es
+from edgesched import OptionTable
+
+PER_DEVICE = ("macs", "frames", "frame_bits", "rate", "tx_power", "f_local_max", "kappa", "rho")
 
 # ------------------------------------------------------------------------------------ inputs written meanwhile
 
@@ -77,3 +87,170 @@ def test_inputs_written_during_the_solve(field, layout):
     assert done.returncode == 0, f"exit {done.returncode}: {done.stderr[-2000:]}"
     counts = json.loads(done.stdout.strip().splitlines()[-1])
     assert counts["result"] + counts["error"] == iterations
+
+
+# ---------------------------------------------------------------------------------------- extreme magnitudes
+
+EXTREME = [1e-320, 5e-309, 1e-300, 1e-160, 1e-40, 1e-12, 0.3, 1.0, 7.0, 1e12, 1e40, 1e154, 1e160, 1e300, 1.7e308]
+NAMES = re.compile(r"\b(?:macs|frames|frame_bits|rate|tx_power|f_local_max|kappa|rho|f_edge_max|w_delay|w_energy|"
+                   r"linear)\b|\b(?:device|cell|server) \d+|\b[AB]\[\d+\]")
+
+
+def magnitudes(size: int):
+    """Values spread over every decade of the doubles, the extremes (subnormal, near overflow) likely."""
+    value = st.one_of(st.sampled_from(EXTREME), st.floats(-320.0, 308.2).map(lambda e: float(10.0 ** e)))
+    return st.lists(value.filter(lambda x: x > 0.0), min_size=size, max_size=size)
+
+
+@st.composite
+def extreme_instances(draw):
+    n = draw(st.integers(1, 5))
+    kw = {}
+    for name in PER_DEVICE:
+        values = np.array(draw(magnitudes(n)))
+        if name == "frames":
+            values = np.maximum(np.round(values), 1.0)
+        kw[name] = values if draw(st.booleans()) else np.full(n, values[0])  # alike devices, or not
+    kw["f_edge_max"] = draw(magnitudes(1))[0]
+    kw["w_delay"] = draw(magnitudes(1))[0]
+    kw["w_energy"] = draw(st.one_of(st.just(0.0), magnitudes(1).map(lambda v: v[0])))
+    return kw
+
+
+def assert_names_an_input(error: ValueError) -> None:
+    assert NAMES.search(str(error)), f"the error names no input: {error}"
+
+
+def assert_finite(*arrays) -> None:
+    for a in arrays:
+        assert np.isfinite(np.asarray(a, dtype=float)).all(), arrays
+
+
+@settings(max_examples=120, deadline=None)
+@given(extreme_instances(), st.sampled_from(es.METHODS))
+def test_solve_offloading_is_finite_or_names_an_input(kw, method):
+    try:
+        s = es.solve_offloading(**kw, method=method, seed=1, node_limit=1000)
+    except ValueError as e:
+        assert_names_an_input(e)
+        return
+    assert_finite(s.f_local, s.f_edge, s.time_share, s.delay, s.energy, s.device_cost,
+                  [s.cost, s.lower_bound, s.gap])
+    assert s.lower_bound <= s.cost
+    # Theorem 2: the offloaded devices share the edge CPU and the uplink exactly.
+    if s.offload.any():
+        assert s.time_share[s.offload].sum() == pytest.approx(1.0, rel=1e-9)
+        assert s.f_edge[s.offload].sum() == pytest.approx(kw["f_edge_max"], rel=1e-9)
+
+
+def assert_solves_finitely(table: OptionTable) -> None:
+    """Every core method on the table: finite cost, bound, gap and prices, the bound below the cost; and the
+    table's own relaxation bound and costs finite."""
+    assert np.isfinite(table.relaxation_bound())
+    n = table.n_devices
+    for choice in (np.zeros(n, np.int32), table.n_options.astype(np.int32) - 1):
+        assert np.isfinite(table.cost(choice))
+    for method in es.OPTION_METHODS:
+        if method == "scip" or (method == "exhaustive" and np.prod(table.n_options.astype(float)) > 2**16):
+            continue
+        if method == "edge" and (table.n_options < 2).any():
+            continue
+        extra = dict(prices=np.ones((2, table.n_servers)) * 1e300) if method == "warm" else {}
+        try:
+            r = es.solve_options(table, method, seed=2, node_limit=1000, **extra)
+        except ValueError as e:
+            # greedy needs the paper's table shape: the only error a table within range may give
+            assert method == "greedy" and "two options per device" in str(e), (method, e)
+            continue
+        assert_finite([r.cost, r.lower_bound], r.prices)
+        assert r.lower_bound <= r.cost, method
+        # The relative gap (cost - bound) / |cost| is finite unless the cost is nearly 0 above a bound below 0,
+        # where the ratio exceeds every double (results.relative_gap: +inf, no relative guarantee).
+        assert np.isfinite(r.gap) or (r.cost - r.lower_bound) / np.finfo(float).max > abs(r.cost) > 0, r
+
+
+@settings(max_examples=80, deadline=None)
+@given(extreme_instances())
+def test_paper_table_is_finite_or_names_an_input(kw):
+    try:
+        table = es.paper_table(**kw)
+    except ValueError as e:
+        assert_names_an_input(e)
+        return
+    assert_finite(table.linear, table.c, table.w, table.A, table.B)
+    assert_solves_finitely(table)
+
+
+@st.composite
+def extreme_tables(draw):
+    n = draw(st.integers(1, 5))
+    n_srv = draw(st.integers(1, 2))
+    menus = []
+    for _ in range(n):
+        menu = []
+        for _ in range(draw(st.integers(1, 3))):
+            server = draw(st.integers(-1, n_srv - 1))
+            linear = draw(magnitudes(1))[0] * draw(st.sampled_from([-1.0, 1.0]))
+            c, w = (0.0, 0.0) if server < 0 else tuple(draw(magnitudes(2)))
+            menu.append((linear, server, c, w))
+        menus.append(menu)
+    A = [draw(st.one_of(st.just(0.0), magnitudes(1).map(lambda v: v[0]))) for _ in range(n_srv)]
+    B = [draw(st.one_of(st.just(0.0), magnitudes(1).map(lambda v: v[0]))) for _ in range(n_srv)]
+    return menus, A, B
+
+
+@settings(max_examples=120, deadline=None)
+@given(extreme_tables())
+def test_option_tables_are_finite_or_name_an_input(spec):
+    try:
+        table = OptionTable.from_menus(*spec)
+    except ValueError as e:
+        assert_names_an_input(e)
+        return
+    assert_solves_finitely(table)
+
+
+def test_the_reported_overflows_are_errors_naming_the_input():
+    kw = es.scenarios.heterogeneous(20, seed=1).solver_kwargs()
+    for capacity, words in ((1e-320, "beyond"), (1e-300, "overflow")):
+        for method in ("auto", "greedy"):
+            with pytest.raises(ValueError, match="f_edge_max|overflow") as e:
+                es.solve_offloading(**{**kw, "f_edge_max": capacity}, method=method)
+            assert words in str(e.value)
+    with pytest.raises(ValueError, match=r"f_edge_max\[1\] is 9.99989e-321 Hz"):
+        es.solve_offloading(**{**kw, "f_edge_max": [22e9, 1e-320]}, cell=np.arange(20) % 2)
+    with pytest.raises(ValueError, match=r"^cell 1: its devices' costs together overflow"):
+        es.solve_offloading(**{**kw, "f_edge_max": [22e9, 1e-300]}, cell=np.arange(20) % 2)
+    with pytest.raises(ValueError, match=r"server 0: \(2 A U\)\^2 is inf"):
+        OptionTable.from_menus([[(1.0, -1, 0.0, 0.0), (1.0, 0, 1e200, 1.0)]] * 4, [1e200], [1.0])
+    with pytest.raises(ValueError, match=r"linear: the devices' largest \|linear\| sum to 2e\+302 by device 1"):
+        OptionTable.from_menus([[(1e302, -1, 0.0, 0.0)], [(-1e302, -1, 0.0, 0.0)]], [1.0], [1.0])
+    with pytest.raises(ValueError, match=r"A\[0\] is 1e\+303"):
+        OptionTable.from_menus([[(1.0, 0, 1.0, 1.0)]], [1e303], [1.0])
+
+
+def test_huge_edge_capacities_give_finite_shares():
+    # w_delay / f_edge_max is subnormal here, and f_edge_max * c would overflow: the shares are formed as
+    # f_edge_max * (c / U) where it would.
+    kw = es.scenarios.heterogeneous(20, seed=1).solver_kwargs()
+    for capacity in (1e300, 1.7e308):
+        for method in ("auto", "greedy", "edge"):
+            s = es.solve_offloading(**{**kw, "f_edge_max": capacity}, method=method)
+            assert_finite(s.f_edge, s.delay, [s.cost, s.lower_bound])
+            assert s.offload.any()
+            assert s.f_edge[s.offload].sum() == pytest.approx(capacity, rel=1e-12)
+
+
+def test_warm_prices_are_clamped_into_the_dual_box():
+    # Prices far beyond 2 A U (and any price of a server whose price A or B is 0) are clamped: the start is then
+    # a valid multiplier, and every number stays finite.
+    menus = [[(1.0, -1, 0.0, 0.0), (0.5, 0, 1.0, 1.0)] for _ in range(3)]
+    free = OptionTable.from_menus(menus, [0.0], [0.0])
+    r = es.solve_options(free, "warm", prices=[[5.0], [7.0]])
+    assert r.cost == r.lower_bound == 1.5 and r.optimal
+    np.testing.assert_array_equal(r.prices, [[0.0], [0.0]])
+    priced = OptionTable.from_menus(menus, [1.0], [0.5])
+    r = es.solve_options(priced, "warm", prices=[[1e300], [1e300]])
+    assert_finite([r.cost, r.lower_bound], r.prices)
+    assert r.prices[0, 0] <= 2 * 1.0 * 3 and r.prices[1, 0] <= 2 * 0.5 * 3
+    assert r.lower_bound <= r.cost == pytest.approx(min(priced.cost(c) for c in np.ndindex(2, 2, 2)))

@@ -81,7 +81,10 @@ double table_cost(const carray<std::int64_t>& option_ptr, const carray<double>& 
                   const carray<std::int32_t>& server, const carray<double>& c, const carray<double>& w,
                   const carray<double>& A, const carray<double>& B, const carray<std::int32_t>& choice) {
     const OptionTable t = table_view(option_ptr, linear, server, c, w, A, B);
-    return total_cost(t, view1d(choice, "choice", static_cast<py::ssize_t>(t.n_devices())));
+    SearchResult r;
+    r.cost = r.lower_bound = total_cost(t, view1d(choice, "choice", static_cast<py::ssize_t>(t.n_devices())));
+    check_finite(t, r);
+    return r.cost;
 }
 
 double relaxation_bound(const carray<std::int64_t>& option_ptr, const carray<double>& linear,
@@ -89,8 +92,16 @@ double relaxation_bound(const carray<std::int64_t>& option_ptr, const carray<dou
                         const carray<double>& A, const carray<double>& B) {
     const OptionTable t = table_view(option_ptr, linear, server, c, w, A, B);
     py::gil_scoped_release release;
-    DualState dual;
-    return dual_bound(t, {}, dual, 4, kBisectionSteps);
+    SearchResult r;
+    r.lower_bound = dual_bound(t, {}, r.prices, 4, kBisectionSteps);
+    check_finite(t, r);
+    return r.lower_bound;
+}
+
+void check_table(const carray<std::int64_t>& option_ptr, const carray<double>& linear,
+                 const carray<std::int32_t>& server, const carray<double>& c, const carray<double>& w,
+                 const carray<double>& A, const carray<double>& B) {
+    check_range(table_view(option_ptr, linear, server, c, w, A, B));
 }
 
 }  // namespace
@@ -112,6 +123,11 @@ void bind_options(py::module_& m) {
     m.def("table_cost", &table_cost, py::arg("option_ptr"), py::arg("linear"), py::arg("server"),
           py::arg("c"), py::arg("w"), py::arg("A"), py::arg("B"), py::arg("choice"),
           "Total cost of a choice (menu index per device).");
+    m.def("check_table", &check_table, py::arg("option_ptr"), py::arg("linear"), py::arg("server"), py::arg("c"),
+          py::arg("w"), py::arg("A"), py::arg("B"),
+          "ValueError unless the table's magnitudes are within the range of the solvers' arithmetic (every number "
+          "they compute finite), naming the price, server or device where they are not. Other checks must already "
+          "be done.");
     m.def("relaxation_bound", &relaxation_bound, py::arg("option_ptr"), py::arg("linear"), py::arg("server"),
           py::arg("c"), py::arg("w"), py::arg("A"), py::arg("B"),
           "Lagrangian dual bound of the convex relaxation (its optimum for one server).");

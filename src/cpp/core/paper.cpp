@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <limits>
+#include <type_traits>
 #include <utility>
 
 namespace edgesched {
@@ -43,11 +43,7 @@ inline unsigned out_of_range(double x) {
 
 bool positive_finite(double x) { return out_of_range(x) == 0; }
 
-std::string number(double x) {  // %g: readable for the huge and tiny values these messages are about
-    char text[32];
-    std::snprintf(text, sizeof text, "%g", x);
-    return text;
-}
+std::string number(double x) { return number_text(x); }
 
 }  // namespace
 
@@ -75,20 +71,43 @@ inline unsigned fractional(double x) {
 
 inline unsigned not_finite(double x) { return static_cast<unsigned>(!(std::abs(x) <= kDoubleMax)); }
 
+// Per-device shares of a cell's range (table.hpp: kMaxMagnitude) for N devices on a server with capacity F,
+// A = w_delay / F and B = w_delay: if every device's c, w and both linear costs are within them, the sums U, V
+// (of c and w over the devices) and the sum of the costs are within the range without being formed: with
+// q = kMaxMagnitude / 8, U <= U_max gives U <= q, (2 A U)^2 <= q, A U^2 <= q and U^2 / F <= q (V likewise with
+// B and V^2 <= q), and the costs sum to at most q / 2, so that the scale is at most 2.5 q and the largest delay
+// U^2 / F + V^2 at most 2 q; a share is half of the limit over N, which covers the rounding of N-term sums.
+struct Shares {
+    double c, w, cost;
+};
+Shares device_shares(const PaperSystem& s, std::size_t N) {
+    const double q = kMaxMagnitude / 8.0, A = s.w_delay / s.f_edge_max, B = s.w_delay;
+    const double U_max = std::min({q, std::sqrt(q) / (2.0 * A), std::sqrt(q / A), std::sqrt(q * s.f_edge_max)});
+    const double V_max = std::min({q, std::sqrt(q) / (2.0 * B), std::sqrt(q / B), std::sqrt(q)});
+    const double half_n = 2.0 * static_cast<double>(std::max<std::size_t>(N, 1));
+    return {U_max / half_n, V_max / half_n, q / half_n};
+}
+
+// What table_arithmetic finds: a device outside the model or whose costs overflow or vanish, and a device
+// beyond its share of the cell's range (the cell's sums must then be formed).
+constexpr unsigned kOutside = 1, kBeyondShare = 2;
+
 // The table's arithmetic for devices 0 .. N-1 at local frequencies f (eqs. (1), (3), (5), (10), (11)): the
 // local delay, local and edge energies per device, and per option pair (local, edge) the linear cost and the
 // edge option's c and w (the local option's are 0). Each input is read once, and the value read is both checked
-// and used: returns whether every input is finite and > 0 (frames whole), every cost and energy finite, and
-// every weight and the local delay neither overflow nor vanish. Branch-free, so that the compiler vectorises it
-// (an AVX2 build is picked at load time where the CPU has it; the same operations in every build).
-EDGESCHED_CLONES bool table_arithmetic(const double* __restrict macs, const double* __restrict frames,
-                                       const double* __restrict frame_bits, const double* __restrict rate,
-                                       const double* __restrict tx_power, const double* __restrict kappa,
-                                       const double* __restrict rho, const double* __restrict f, double w_delay,
-                                       double w_energy, std::size_t N, double* __restrict linear,
-                                       double* __restrict c, double* __restrict w, double* __restrict local_delay,
-                                       double* __restrict local_energy, double* __restrict edge_energy) {
-    unsigned bad = 0;
+// and used: returns kOutside unless every input is finite and > 0 (frames whole), every cost and energy finite,
+// and every weight and the local delay neither overflow nor vanish, and kBeyondShare unless every device is
+// within `share`. Branch-free, so that the compiler vectorises it (an AVX2 build is picked at load time where
+// the CPU has it; the same operations in every build).
+EDGESCHED_CLONES unsigned table_arithmetic(const double* __restrict macs, const double* __restrict frames,
+                                           const double* __restrict frame_bits, const double* __restrict rate,
+                                           const double* __restrict tx_power, const double* __restrict kappa,
+                                           const double* __restrict rho, const double* __restrict f,
+                                           double w_delay, double w_energy, Shares share, std::size_t N,
+                                           double* __restrict linear, double* __restrict c,
+                                           double* __restrict w, double* __restrict local_delay,
+                                           double* __restrict local_energy, double* __restrict edge_energy) {
+    unsigned bad = 0, beyond = 0;
     for (std::size_t i = 0; i < N; ++i) {
         const double C = macs[i], M = frames[i], d = frame_bits[i], R = rate[i], p = tx_power[i], k = kappa[i],
                      r = rho[i], fi = f[i];
@@ -118,8 +137,11 @@ EDGESCHED_CLONES bool table_arithmetic(const double* __restrict macs, const doub
         // delays and energies must be finite (an energy can overflow where w_energy is 0 or tiny).
         bad |= outside | out_of_range(c1) | out_of_range(w1) | out_of_range(delay0) | not_finite(cost0) |
                not_finite(cost1) | not_finite(energy0) | not_finite(energy1);
+        beyond |= static_cast<unsigned>(!(c1 <= share.c)) | static_cast<unsigned>(!(w1 <= share.w)) |
+                  static_cast<unsigned>(!(std::abs(cost0) <= share.cost)) |
+                  static_cast<unsigned>(!(std::abs(cost1) <= share.cost));
     }
-    return bad == 0;
+    return (bad ? kOutside : 0u) | (beyond ? kBeyondShare : 0u);
 }
 
 // Why build_paper_table found the cell bad: the first input outside the model, each read once; else the first
@@ -157,9 +179,31 @@ EDGESCHED_CLONES bool table_arithmetic(const double* __restrict macs, const doub
                                 "longer: another thread changed it during the call");
 }
 
+// The largest edge delay any schedule of the cell can give, in s: c U / F + w V <= U^2 / F + V^2 with U, V the
+// sums over every device (docs/model.md §3).
+double largest_edge_delay(double U, double V, double f_edge_max) { return U * (U / f_edge_max) + V * V; }
+
 }  // namespace
 
+void check_paper_system(const PaperSystem& s, std::size_t cell) {
+    const double A = s.w_delay / s.f_edge_max;  // the edge CPU's price; B = w_delay, the uplink's (docs/model.md §4)
+    if (s.w_delay > 0.0 && price_in_range(s.w_delay) && A > 0.0 && price_in_range(A)) return;
+    const std::string limit = number(kMaxMagnitude);
+    if (!(s.w_delay > 0.0 && price_in_range(s.w_delay)))
+        throw std::invalid_argument("w_delay is " + number(s.w_delay) + "; it must be > 0 and at most " + limit +
+                                    " 1/s (it prices the uplink's airtime)");
+    const bool high = !(A <= kMaxMagnitude);
+    const std::string name = cell == kNoCell ? "f_edge_max" : "f_edge_max[" + std::to_string(cell) + "]";
+    throw std::invalid_argument(
+        name + " is " + number(s.f_edge_max) + " Hz; the edge CPU's price w_delay / f_edge_max is then " + number(A) +
+        (high ? ", beyond " + limit + ": f_edge_max must be at least " + number(s.w_delay / kMaxMagnitude)
+              : " (it underflows): f_edge_max must be below " +
+                    number(s.w_delay / std::numeric_limits<double>::denorm_min())) +
+        " Hz with w_delay = " + number(s.w_delay));
+}
+
 void build_paper_table(const PaperDevices& d, const PaperSystem& s, CellDevices idx, PaperTable& t) {
+    check_paper_system(s);
     const std::size_t N = idx.size;
     for (auto* v : {&t.linear, &t.c, &t.w}) v->resize(2 * N);
     for (auto* v : {&t.f_local, &t.kappa, &t.local_delay, &t.local_energy, &t.edge_energy}) v->resize(N);
@@ -206,10 +250,11 @@ void build_paper_table(const PaperDevices& d, const PaperSystem& s, CellDevices 
         theorem_1([kappa, sk](std::size_t i) -> const double& { return kappa[sk * i]; },
                   [f_max, sf](std::size_t i) -> const double& { return f_max[sf * i]; });
     }
-    if (!table_arithmetic(in[0], in[1], in[2], in[3], in[4], t.kappa.data(), in[5], t.f_local.data(), s.w_delay,
-                          s.w_energy, N, t.linear.data(), t.c.data(), t.w.data(), t.local_delay.data(),
-                          t.local_energy.data(), t.edge_energy.data()))
-        reject(d, idx, t);
+    const unsigned found =
+        table_arithmetic(in[0], in[1], in[2], in[3], in[4], t.kappa.data(), in[5], t.f_local.data(), s.w_delay,
+                         s.w_energy, device_shares(s, N), N, t.linear.data(), t.c.data(), t.w.data(),
+                         t.local_delay.data(), t.local_energy.data(), t.edge_energy.data());
+    if (found & kOutside) reject(d, idx, t);
     // From here on only the table is read: the core's own copy of the cell.
     for (std::size_t i = 0; i < N; ++i) {
         t.option_ptr[i] = static_cast<std::int64_t>(2 * i);
@@ -219,6 +264,25 @@ void build_paper_table(const PaperDevices& d, const PaperSystem& s, CellDevices 
     t.option_ptr[N] = static_cast<std::int64_t>(2 * N);
     t.A = {s.w_delay / s.f_edge_max};
     t.B = {s.w_delay};
+    if (!(found & kBeyondShare)) return;  // within range (device_shares), without forming the sums
+    // The cell's magnitudes (table.hpp: check_range), and its largest delay: every number of its solve finite.
+    double U = 0.0, V = 0.0, scale = 0.0;
+    for (std::size_t i = 0; i < N; ++i) {
+        U += t.c[2 * i + 1];
+        V += t.w[2 * i + 1];
+        scale += std::max(std::abs(t.linear[2 * i]), std::abs(t.linear[2 * i + 1]));
+    }
+    const OutOfRange far = server_out_of_range(t.A[0], t.B[0], U, V);
+    const double delay = largest_edge_delay(U, V, s.f_edge_max);
+    scale += t.A[0] * U * U + t.B[0] * V * V;
+    if (far.what || !(delay <= kMaxMagnitude) || !(scale <= kMaxMagnitude))
+        throw InvalidCell("its devices' costs together overflow: over them, U = sum sqrt(rho C) = " + number(U) +
+                          " and V = sum sqrt(M d / R) = " + number(V) + ", with A = w_delay / f_edge_max = " +
+                          number(t.A[0]) + " and B = w_delay = " + number(t.B[0]) + "; then " +
+                          (far.what ? std::string(far.what) + " reaches " + number(far.value)
+                                    : "the delay U^2 / f_edge_max + V^2 reaches " + number(delay) +
+                                          " s and the total cost " + number(scale)) +
+                          ", beyond " + number(kMaxMagnitude) + "; check the units of the inputs");
 }
 
 double decode_paper(const PaperTable& t, const PaperSystem& s, CellDevices idx, Span<const std::int32_t> choice,
@@ -232,28 +296,39 @@ double decode_paper(const PaperTable& t, const PaperSystem& s, CellDevices idx, 
         V += on ? t.w[2 * i + 1] : 0.0;
     }
     // Both options' values, then the chosen one's, without a branch (the edge values of a local device may
-    // divide by U = 0 and are dropped).
-    for (std::size_t i = 0; i < N; ++i) {
-        const std::size_t n = idx[i];
-        const bool on = choice[i] == 1;
-        const double c = t.c[2 * i + 1], w = t.w[2 * i + 1], f_local = t.f_local[i], local_delay = t.local_delay[i],
-                     local_energy = t.local_energy[i], edge_energy = t.edge_energy[i];
-        const double f_edge = s.f_edge_max * c / U;  // eq. (19), Theorem 2
-        const double time_share = w / V;             // eq. (20), general d_n
-        // eqs. (2) + (4) at Theorem 2's shares: rho C / f_edge + M d / (R tau) = c U / F + w V.
-        const double edge_delay = c * U / s.f_edge_max + w * V;
-        out.offload[n] = on;
-        out.f_local[n] = on ? 0.0 : f_local;             // eq. (13), Theorem 1
-        out.f_edge[n] = on ? f_edge : 0.0;
-        out.time_share[n] = on ? time_share : 0.0;
-        out.delay[n] = on ? edge_delay : local_delay;     // or eq. (1)
-        out.energy[n] = on ? edge_energy : local_energy;  // eq. (5) or eq. (3)
-    }
+    // divide by U = 0 and are dropped). F c / U and c U / F as the array version forms them, unless F U or U^2
+    // overflows (as c <= U, F c and c U cannot otherwise): then F (c / U) and c (U / F), which cannot.
+    auto decode = [&, U, V, F = s.f_edge_max](auto robust) {
+        for (std::size_t i = 0; i < N; ++i) {
+            const std::size_t n = idx[i];
+            const bool on = choice[i] == 1;
+            const double c = t.c[2 * i + 1], w = t.w[2 * i + 1], f_local = t.f_local[i],
+                         local_delay = t.local_delay[i], local_energy = t.local_energy[i],
+                         edge_energy = t.edge_energy[i];
+            const double f_edge = robust ? F * (c / U) : F * c / U;  // eq. (19), Theorem 2
+            const double time_share = w / V;  // eq. (20), general d_n
+            // eqs. (2) + (4) at Theorem 2's shares: rho C / f_edge + M d / (R tau) = c U / F + w V.
+            const double edge_delay = (robust ? c * (U / F) : c * U / F) + w * V;
+            out.offload[n] = on;
+            out.f_local[n] = on ? 0.0 : f_local;  // eq. (13), Theorem 1
+            out.f_edge[n] = on ? f_edge : 0.0;
+            out.time_share[n] = on ? time_share : 0.0;
+            out.delay[n] = on ? edge_delay : local_delay;     // or eq. (1)
+            out.energy[n] = on ? edge_energy : local_energy;  // eq. (5) or eq. (3)
+        }
+    };
+    if (s.f_edge_max * U <= kDoubleMax && U * U <= kDoubleMax)
+        decode(std::false_type{});
+    else
+        decode(std::true_type{});
     double cost = 0.0;
     for (std::size_t i = 0; i < N; ++i) {
         const std::size_t n = idx[i];
         cost += s.w_delay * out.delay[n] + s.w_energy * out.energy[n];  // eqs. (6)-(8)
     }
+    // build_paper_table bounds every number above (shares, delays, cost); a failure here would be the core's.
+    if (!(std::abs(cost) <= kMaxMagnitude))
+        throw InvalidCell("its schedule's cost is " + number(cost) + "; check the units of the inputs");
     return cost;
 }
 

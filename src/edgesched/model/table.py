@@ -117,6 +117,10 @@ class OptionTable:
         if loose.any():
             i = int(np.flatnonzero(loose)[0])
             raise ValueError(f"option {i} uses no server (server[{i}] = -1) but has c or w != 0")
+        # Magnitudes: every total, bound and price the solvers compute from the table must be finite (the core's
+        # rule, ``docs/model.md`` §5): the prices, the sums of c and w on each server, the costs and the squares of
+        # the largest useful dual prices stay below about 1.7e302.
+        _core.check_table(**self.arrays())
 
     @classmethod
     def from_menus(cls, menus: list[list[tuple[float, int, float, float]]], A: Any, B: Any) -> OptionTable:
