@@ -4,6 +4,7 @@ names an input; none crashes, hangs or returns inf or NaN."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -14,7 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import edgesched as es
-from edgesched import OptionTable
+from edgesched import OptionTable, reference
+
+from .test_options import plain_greedy
 
 PER_DEVICE = ("macs", "frames", "frame_bits", "rate", "tx_power", "f_local_max", "kappa", "rho")
 
@@ -254,3 +257,70 @@ def test_warm_prices_are_clamped_into_the_dual_box():
     assert_finite([r.cost, r.lower_bound], r.prices)
     assert r.prices[0, 0] <= 2 * 1.0 * 3 and r.prices[1, 0] <= 2 * 0.5 * 3
     assert r.lower_bound <= r.cost == pytest.approx(min(priced.cost(c) for c in np.ndindex(2, 2, 2)))
+
+
+# ------------------------------------------------------------------------------------ the greedy on alike devices
+
+@st.composite
+def alike_tables(draw):
+    """Two-option tables of hundreds of devices drawn from a few types, in random order, with some devices of their
+    own: alike devices tie at every move (over 256 devices the greedy works in blocks)."""
+    n = draw(st.sampled_from([257, 300, 700]))
+    n_types = draw(st.integers(1, 5))
+    n_srv = draw(st.integers(1, 3))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    linear = rng.uniform(0.0, 2.0, (n_types, 2))
+    server = rng.integers(0, n_srv, n_types)
+    c, w = rng.uniform(0.01, 1.0, n_types), rng.uniform(0.01, 1.0, n_types)
+    kind = rng.integers(0, n_types, n)
+    own = rng.random(n) < draw(st.sampled_from([0.0, 0.05]))  # devices of their own, among the alike ones
+    menus = []
+    for i in range(n):
+        t = kind[i]
+        jitter = rng.uniform(0.9, 1.1) if own[i] else 1.0
+        menus.append([(float(linear[t, 0]), -1, 0.0, 0.0),
+                      (float(linear[t, 1] * jitter), int(server[t]), float(c[t] * jitter), float(w[t]))])
+    A, B = rng.uniform(0.001, 0.01, n_srv), rng.uniform(0.001, 0.01, n_srv)
+    return OptionTable.from_menus(menus, A, B)
+
+
+@settings(max_examples=30, deadline=None)
+@given(alike_tables())
+def test_greedy_on_alike_devices_is_the_plain_full_scan(table):
+    np.testing.assert_array_equal(es.solve_options(table, "greedy").choice, plain_greedy(table))
+
+
+ALIKE = r"""
+import json, sys
+import numpy as np
+import edgesched as es
+out = []
+for n, types, seed in ((300, 1, 0), (600, 3, 1), (2000, 4, 2), (5000, 2, 3)):
+    kw = es.scenarios.heterogeneous(types, seed).solver_kwargs()
+    kind = np.random.default_rng(seed).integers(0, types, n)
+    kw = {k: (np.broadcast_to(np.asarray(v, float), types)[kind] if np.ndim(v) else v) for k, v in kw.items()}
+    out.append([es.solve_offloading(**kw, method=m).offload.astype(int).tolist() for m in ("greedy", "auto")])
+json.dump(out, sys.stdout)
+"""
+
+
+def test_alike_devices_take_the_same_decisions_in_every_build():
+    # The AVX2 scans and the portable loops (EDGESCHED_NO_AVX2), as in test_scans.py, with devices of a few types.
+    runs = []
+    for portable in (False, True):
+        env = {k: v for k, v in os.environ.items() if k != "EDGESCHED_NO_AVX2"}
+        if portable:
+            env["EDGESCHED_NO_AVX2"] = "1"
+        done = subprocess.run([sys.executable, "-c", ALIKE], env=env, capture_output=True, text=True, check=True)
+        runs.append(json.loads(done.stdout))
+    assert runs[0] == runs[1] and len(runs[0]) == 4
+
+
+def test_alike_devices_match_the_reference_greedy():
+    for types, seed in ((1, 0), (3, 1)):
+        kw = es.scenarios.heterogeneous(types, seed).solver_kwargs()
+        kind = np.random.default_rng(seed).integers(0, types, 300)
+        kw = {k: (np.broadcast_to(np.asarray(v, float), types)[kind] if np.ndim(v) else v) for k, v in kw.items()}
+        lists = {k: (v.tolist() if np.ndim(v) else v) for k, v in kw.items()}
+        expected = np.array(reference.greedy(**lists))
+        np.testing.assert_array_equal(es.solve_offloading(**kw, method="greedy").offload, expected)
