@@ -16,10 +16,10 @@ from ._files import ScenarioFileError, output_dir, output_file
 from .experiments import profiling
 from .experiments.reproduce import FIGURES, reproduce
 from .experiments.sweep import SweepTaskError
-from .methods import EXHAUSTIVE_MAX_DEVICES, METHODS
+from .methods import EXHAUSTIVE_MAX_DEVICES, METHODS, OPTION_METHODS
 from .model.results import Schedule, certificate_text
 from .online import cli as online_cli
-from .scenarios import load_scenario, paper_default
+from .scenarios import ApplicationScenario, load_scenario, paper_default
 from .solvers.offloading import solve
 
 __all__ = ["SUBCOMMANDS", "build_parser", "main"]
@@ -109,6 +109,11 @@ def _solve(args: argparse.Namespace) -> int:
     if args.output:
         output_file(args.output, "-o")
     sc = load_scenario(args.scenario)
+    if isinstance(sc, ApplicationScenario):
+        return _solve_applications(sc, args)
+    if args.method not in METHODS:
+        raise ValueError(f"{sc.path}: --method {args.method} solves option tables, as a scenario of applications "
+                         f"has; this file gives one model per device: use one of {', '.join(METHODS)}")
     schedule = sc.solve(method=args.method, seed=args.seed)
     print(f"{sc.path}: {sc.n_devices} devices, {len(sc.server_names)} server(s), method {args.method!r}")
     print(schedule.summary())
@@ -123,6 +128,27 @@ def _solve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _solve_applications(sc: ApplicationScenario, args: argparse.Namespace) -> int:
+    """``edgesched solve`` of a scenario of applications: through the pipeline, results per application."""
+    result = sc.solve(method=args.method, seed=args.seed)
+    cloud = "a cloud" if sc.pipeline.cloud is not None else "no cloud"
+    print(f"{sc.path}: {sc.n_devices} devices of {len(sc.applications)} application(s), {len(sc.server_names)} "
+          f"edge server(s), {cloud}, method {args.method!r}")
+    print(f"{args.method}: cost {result.cost:.6g} ({certificate_text(result.cost, result.lower_bound)}"
+          f"{', optimal' if result.optimal else ''})")
+    print(result.applications_table())
+    if args.output:
+        sc.write_schedule(result, args.output)
+        print(f"schedule of {sc.n_devices} devices written to {args.output}")
+    else:
+        print(result.table())
+    return 0
+
+
+#: Methods ``edgesched solve`` accepts: the paper's problem's, then those of option tables only.
+SOLVE_METHODS = (*METHODS, *(m for m in OPTION_METHODS if m not in METHODS))
+
+
 def add_solve_parser(sub: Any) -> argparse.ArgumentParser:
     """``edgesched solve SCENARIO.toml [-o schedule.csv] [--method auto] [--seed S]``."""
     p = sub.add_parser("solve", help="solve a scenario file (TOML; format in docs/scenario-format.md)",
@@ -130,7 +156,8 @@ def add_solve_parser(sub: Any) -> argparse.ArgumentParser:
                                    "with -o (one row per device).")
     p.add_argument("scenario", help="scenario file (TOML)")
     p.add_argument("-o", "--output", metavar="CSV", help="write the per-device schedule to this CSV file")
-    p.add_argument("--method", choices=METHODS, default="auto", help="solver (default auto)")
+    p.add_argument("--method", choices=SOLVE_METHODS, default="auto",
+                   help="solver (default auto); a scenario of applications takes any method of option tables")
     p.add_argument("--seed", type=int, default=0, help="seed of the random baseline (default 0)")
     p.set_defaults(func=_solve)
     return p

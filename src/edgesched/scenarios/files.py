@@ -5,6 +5,9 @@ weights (``[system]``), one or more edge servers (``[[servers]]``, each an indep
 uplink and CPU), DNN models with their accuracy tables (``[models.NAME]``), and the devices, inline
 (``[[devices]]``) or in a CSV file (``devices = "devices.csv"``, relative to the scenario file). Every error
 names the file, the key and the row: ``scenario.toml: devices[3].rate is -1.0; rate must be > 0 bit/s``.
+
+A file with ``[applications.NAME]`` tables describes a city of applications instead
+(:mod:`edgesched.scenarios.app_scenario`); :func:`load_scenario` reads either kind.
 """
 from __future__ import annotations
 
@@ -34,10 +37,11 @@ from ..physics.accuracy import AccuracyCurve, min_frames
 from ..physics.channel import shannon_rate
 from ..physics.macs import MODELS, model_macs
 from ..solvers.offloading import solve_offloading
+from .app_scenario import ApplicationScenario, load_applications
 from .paper import frame_bits_rgb
 from .tables import COUNT, UNIT, accuracy_curve, check_noise, device_rows, pick, system_table, table_pairs
 
-__all__ = ["ScenarioFile", "ScenarioFileError", "load_scenario"]
+__all__ = ["ApplicationScenario", "ScenarioFile", "ScenarioFileError", "load_scenario"]
 
 
 _POSITIVE_HZ = Num("Hz")
@@ -269,8 +273,12 @@ def _device_values(where: str, raw: Mapping[str, Any], *, defaults: bool = False
     return out
 
 
-def load_scenario(path: str | os.PathLike[str]) -> ScenarioFile:
+def load_scenario(path: str | os.PathLike[str]) -> ScenarioFile | ApplicationScenario:
     """Read and check a scenario file (format: ``docs/scenario-format.md``).
+
+    A file with ``[applications.NAME]`` tables describes a city of applications and gives an
+    :class:`~edgesched.scenarios.app_scenario.ApplicationScenario`, solved through the pipeline; any other
+    file one model per device (a :class:`ScenarioFile`).
 
     Raises
     ------
@@ -279,6 +287,8 @@ def load_scenario(path: str | os.PathLike[str]) -> ScenarioFile:
     """
     path_s = os.fspath(path)
     doc = read_toml(path_s, "scenario file")
+    if "applications" in doc:
+        return load_applications(path_s, doc)
     check_keys(f"{path_s}: ", doc, {"system", "servers", "models", "device_defaults", "devices"}, "top-level")
     system = system_table(path_s, doc)
     servers = {s.name: s for s in _servers(path_s, doc, system["noise_dbm_per_hz"])}
