@@ -26,7 +26,7 @@ from .privacy import PLACEMENTS
 from .result import decode_chosen
 from .system import Pipeline
 
-__all__ = ["UPLOADS", "Fleet", "FleetTable"]
+__all__ = ["UPLOADS", "Fleet", "FleetTable", "undominated"]
 
 #: What an option sends off the device, by code: nothing, raw input, features.
 UPLOADS = ("", "raw", "features")
@@ -65,6 +65,9 @@ class Fleet:
         The device classes; devices name theirs by index.
     w_delay, w_energy : float
         The cost weights (1/s, 1/J).
+    prune : bool
+        Leave out the options another option of the same menu dominates (:func:`undominated`); the optimum
+        and every bound stay those of the whole menus.
 
     Attributes
     ----------
@@ -73,15 +76,18 @@ class Fleet:
         = the slot, -1 for none, ``local_cycles``, ``edge_cycles``, ``up_bits``, ``fixed_delay``), the device's
         ``f_local_max`` and ``kappa``, and ``app``, ``variant`` (index in its application's variants),
         ``kind`` (index in :data:`PLACEMENTS`), ``cut`` (layers run on the device), ``upload`` (index in
-        :data:`UPLOADS`) and ``accuracy`` (the variant's ``Phi(frames)``).
+        :data:`UPLOADS`), ``accuracy`` (the variant's ``Phi(frames)``) and ``template_row`` (the option's row in
+        its menu's template).
     """
 
-    def __init__(self, pipeline: Pipeline, classes: Sequence[Hardware], w_delay: float, w_energy: float) -> None:
+    def __init__(self, pipeline: Pipeline, classes: Sequence[Hardware], w_delay: float, w_energy: float,
+                 prune: bool = True) -> None:
         if pipeline.frames != "min":
             raise ValueError(f"a fleet offers M* only; the pipeline's frames is {pipeline.frames!r}")
         self.pipeline, self.classes = pipeline, tuple(classes)
         self.w_delay, self.w_energy = float(w_delay), float(w_energy)
         self.slots = max(len(pipeline.servers), 1)
+        self.prune = bool(prune)
         apps = pipeline.applications
         self._layers = 1 + max(len(v.network.layers) for a in apps for v in a.variants)
         self._groups: dict[tuple[int, ...], int] = {}  # (app, class, M* of each variant) -> menu id
@@ -133,19 +139,23 @@ class Fleet:
                              "feasible option: " + "; ".join(template.why))
         if id(template) in self._ids:
             return self._ids[id(template)]
+        keep = np.flatnonzero(undominated(template.columns)) if self.prune else np.arange(template.size)
         names = {v.name: i for i, v in enumerate(app.variants)}
         cuts = [{layer.name: i + 1 for i, layer in enumerate(v.network.layers)} for v in app.variants]
-        variant = np.array([names[x] for x in template.variant], np.int64)
-        kind = np.array([PLACEMENTS.index(p) for p in template.placement], np.int64)
-        cut = np.array([len(cuts[v]) if p == "local" else 0 if s is None else cuts[v][s]
-                        for v, p, s in zip(variant.tolist(), template.placement, template.split)], np.int64)
-        part = {name: np.asarray(template.columns[name]) for name in _TEMPLATE_COLUMNS}
-        frames = part["frames"]
+        rows = keep.tolist()
+        variant = np.array([names[template.variant[r]] for r in rows], np.int64)
+        placement = [template.placement[r] for r in rows]
+        kind = np.array([PLACEMENTS.index(p) for p in placement], np.int64)
+        cut = np.array([len(cuts[v]) if p == "local" else 0 if template.split[r] is None else cuts[v][template.split[r]]
+                        for v, p, r in zip(variant.tolist(), placement, rows)], np.int64)
+        part = {name: np.asarray(template.columns[name])[keep] for name in _TEMPLATE_COLUMNS}
+        frames, size = part["frames"], keep.size
         accuracy = np.array([cast(AccuracyCurve, app.variants[v].accuracy)(int(m))
                              for v, m in zip(variant.tolist(), frames.tolist())], np.float64)
-        part.update(f_local_max=np.full(template.size, template.f_max), kappa=np.full(template.size, template.kappa),
-                    app=np.full(template.size, a, np.int64), variant=variant, kind=kind, cut=cut,
-                    upload=np.array([UPLOADS.index(u) for u in template.upload], np.int64), accuracy=accuracy)
+        part.update(f_local_max=np.full(size, template.f_max), kappa=np.full(size, template.kappa),
+                    app=np.full(size, a, np.int64), variant=variant, kind=kind, cut=cut,
+                    upload=np.array([UPLOADS.index(template.upload[r]) for r in rows], np.int64), accuracy=accuracy,
+                    template_row=keep.astype(np.int64))
         codes = self._code(variant, kind, cut, part["server"])
         order = np.argsort(codes, kind="stable")
         self._ids[id(template)] = len(self._templates)
@@ -206,15 +216,19 @@ class Fleet:
     def cheapest(self, menu: np.ndarray, rate: np.ndarray, station: np.ndarray, tx_power: np.ndarray,
                  prices: np.ndarray | None) -> np.ndarray:
         """Each device's option (its index in the menu) of least priced value ``linear + lambda_j c + mu_j w``
-        at the stations' dual prices (``docs/model.md`` §5; row 0 ``lambda``, row 1 ``mu``; None: ``linear``
-        alone), the first on ties."""
+        at the stations' dual prices (``docs/model.md`` §5; row 0 ``lambda``, row 1 ``mu``), the first on ties.
+        Without prices (None), as at infinite ones: the cheapest option by ``linear`` among those without a
+        station, or among all for a device without such an option."""
         ptr, owner, row = self.rows(menu)
         physics, server = self.physics(row, owner, rate, station, tx_power)
         linear, c, w, _ = option_costs(**physics, w_delay=self.w_delay, w_energy=self.w_energy)
-        value = linear
         if prices is not None:
             at = np.maximum(server, 0)
             value = np.where(server >= 0, linear + prices[0, at] * c + prices[1, at] * w, linear)
+        else:
+            alone = np.zeros(menu.shape[0], bool)
+            alone[owner[server < 0]] = True
+            value = np.where((server >= 0) & alone[owner], np.inf, linear)
         best = np.minimum.reduceat(value, ptr[:-1])
         hit = np.flatnonzero(value <= best[owner])
         _, first = np.unique(owner[hit], return_index=True)
@@ -262,3 +276,24 @@ def _frames(curve: AccuracyCurve, alpha: np.ndarray, limit: int | None) -> np.nd
     if ok.any():
         out[ok] = min_frames(curve, alpha[ok], limit)
     return out
+
+
+def undominated(columns: dict[str, np.ndarray]) -> np.ndarray:
+    """Which options of a menu template no other option dominates (``docs/model.md`` §4, "Dominated options").
+
+    Option ``p`` dominates option ``o`` of the same device when it runs on no server or on ``o``'s, and runs
+    no more cycles on the device, none more on the server, uploads no more bits and has no longer fixed delay
+    (``columns``: the template's ``server``, ``local_cycles``, ``edge_cycles``, ``up_bits``, ``fixed_delay``).
+    Whatever the device's rates, power and the others' choices, ``p``'s ``linear``, ``c`` and ``w`` are then no
+    larger than ``o``'s, so replacing ``o`` by ``p`` never raises the total: the options dominated can be left
+    out without changing the optimum. Of equal options the first is kept."""
+    server = np.asarray(columns["server"])
+    x = np.stack([np.asarray(columns[k], np.float64) for k in ("local_cycles", "edge_cycles", "up_bits",
+                                                                  "fixed_delay")], axis=1)
+    n = server.shape[0]
+    same = (server[:, None] == -1) | (server[:, None] == server[None, :])  # p (row) may stand in for o (column)
+    below = np.all(x[:, None, :] <= x[None, :, :], axis=2)
+    strictly = np.any(x[:, None, :] < x[None, :, :], axis=2) | ((server[:, None] == -1) & (server[None, :] != -1))
+    earlier = np.arange(n)[:, None] < np.arange(n)[None, :]
+    dominated = (same & below & (strictly | earlier)) & ~np.eye(n, dtype=bool)
+    return ~dominated.any(axis=0)
