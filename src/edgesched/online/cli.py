@@ -36,14 +36,25 @@ def _run(args: argparse.Namespace) -> int:
     print(f"cost per device: mean {np.nanmean(cols['cost_per_device']):.4g}, last {cols['cost_per_device'][-1]:.4g}; "
           f"delay p95 mean {np.nanmean(cols['delay_p95_s']):.4g} s; offloading rate mean "
           f"{np.nanmean(cols['offload_rate']):.3f}")
+    if config.apps is not None:
+        for name in config.apps.names:
+            late = f", {int(np.nansum(cols[name + '.late']))} deadline misses" if name + ".late" in cols else ""
+            print(f"  {name}: accuracy delivered mean {np.nanmean(cols[name + '.accuracy_mean']):.4g} against "
+                  f"{np.nanmean(cols[name + '.alpha_mean']):.4g} required (least margin "
+                  f"{np.nanmin(cols[name + '.accuracy_margin_min']):.3g}); delay p95 mean "
+                  f"{np.nanmean(cols[name + '.delay_p95_s']):.4g} s{late}")
+        print(f"  decisions changed by re-solves: {int(cols['changed'].sum())} ({int(cols['changed_variant'].sum())} "
+              f"variants, {int(cols['changed_placement'].sum())} placements); options that left their menu: "
+              f"{int(cols['reassigned'].sum())}")
     print(f"series: {csv_path}")
     try:
         plot_series(series, title=f"{os.path.basename(args.config)}").savefig(png_path, dpi=100)
-        print(f"plot: {png_path}")
     except ImportError as exc:
         print(f"no plot: {exc}", file=sys.stderr)
+        return 0
     except OSError as exc:
         raise ScenarioFileError(f"{png_path}: cannot write the plot: {exc.strerror}") from None
+    print(f"plot: {png_path}")  # outside the try: a closed stdout is not a plot that cannot be written
     return 0
 
 
