@@ -106,8 +106,9 @@ class ApplicationScenario:
         index = int(m.group(1) or m.group(2)) if m else -1
         if m is None or not 0 <= index < len(self.origin):
             return f"{self.path}: {message}"
-        where = self.origin[index]
-        return f"{where[:-1]}: {m.group(3)}" if where.endswith(".") else f"{where}{m.group(3)}"
+        where, rest = self.origin[index], m.group(3)
+        rest = re.sub(r"^\((alpha [^)]*)\) (.*?): ", r"\2 (\1): ", rest)  # "(alpha 0.9) has no ...": the rule first
+        return f"{where[:-1]}: {rest}" if where.endswith(".") else f"{where}{rest}"
 
     def schedule_rows(self, result: PipelineResult) -> list[dict[str, Any]]:
         """One row per device: its names, its application's requirement and the decision (SI units in the column
@@ -263,8 +264,10 @@ def load_applications(path: str, doc: Mapping[str, Any]) -> ApplicationScenario:
         pipe = Pipeline(servers=[s.hardware for s in servers.values()], cloud=cloud,
                         placements=placements, splits=splits, w_delay=system["w_delay"],
                         w_energy=system["w_energy"], applications=list(apps.values()))
-    except ValueError as exc:
-        raise ScenarioFileError(f"{path}: offer: {exc}") from None
+    except ValueError as exc:  # the pipeline's checks of what is offered
+        text = str(exc)
+        raise ScenarioFileError(f"{path}: offer.{text}" if text.startswith(("splits", "placements"))
+                                else f"{path}: {text}") from None
     defaults = _device_values(f"{path}: device_defaults.", doc.get("device_defaults", {}), defaults=True,
                               cells=False, servers=index)
     devices, names, hardware, origin = [], [], [], []

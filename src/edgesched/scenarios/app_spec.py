@@ -18,6 +18,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
+
 from .._files import Num, ScenarioFileError, check_keys, shown, text_value
 from ..physics.arch import ARCHITECTURES
 from ..physics.hardware import HARDWARE, HARDWARE_KINDS, PRECISIONS, Hardware
@@ -81,12 +83,17 @@ def read_hardware(path: str, doc: Mapping[str, Any]) -> dict[str, Hardware]:
         cycles = {p: Num("cycle/MAC").check(f"{where}cycles_per_mac.", p, v) for p, v in rho.items()}
         values = {k: _POSITIVE[k].check(where, k, t[k]) for k in _POSITIVE if k in t}
         memory = values.get("memory_bits", math.inf)
+        kappa = values.get("kappa")
+        if kappa is None:  # eq. (3): the chip draws P = kappa f^3
+            with np.errstate(all="ignore"):
+                kappa = float(np.float64(values["power"]) / np.float64(values["f_max"]) ** 3)
+            if not (math.isfinite(kappa) and kappa >= np.finfo(np.float64).tiny):
+                raise ScenarioFileError(f"{where}power is {values['power']!r} W at f_max {values['f_max']!r} Hz; "
+                                        f"kappa = power / f_max^3 is {kappa:g}, which must be a finite normal "
+                                        "number: check the units of the two")
         try:
-            if "power" in values:
-                out[name] = Hardware.from_power(name, kind, cycles, values["f_max"], values["power"], memory)
-            else:
-                out[name] = Hardware(name, kind, cycles, values["f_max"], values["kappa"], memory)
-        except ValueError as exc:  # kappa from a power that vanishes or overflows, ...
+            out[name] = Hardware(name, kind, cycles, values["f_max"], kappa, memory)
+        except ValueError as exc:
             raise wrapped(where, exc) from None
     return out
 
