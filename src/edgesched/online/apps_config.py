@@ -238,6 +238,8 @@ def read_city_apps(path: str, doc: Mapping[str, Any]) -> CityApps:
             raise ScenarioFileError(f"{where}{exc}") from None
     try:
         return CityApps(tuple(out), edge, cloud, placements, splits)
-    except ValueError as exc:
-        raise ScenarioFileError(f"{path}: {exc}") from None
+    except ValueError as exc:  # the pipeline's checks of what is offered
+        text = str(exc)
+        raise ScenarioFileError(f"{path}: offer.{text}" if text.startswith(("splits", "placements"))
+                                else f"{path}: {text}") from None
 
