@@ -173,7 +173,7 @@ def _sweep(args: argparse.Namespace) -> int:
     out = output_dir(args.out or spec.out, "--out" if args.out else f"sweep.out of {spec.path}")
     t0 = time.perf_counter()
     runs = sweep(spec.grid, spec.seeds, store=os.path.join(out, "store"), max_workers=args.workers,
-                 chunk_size=spec.chunk_size, progress=False if args.no_progress else None)
+                 chunk_size=spec.chunk_size, progress=False if args.no_progress else None, scheduler=args.scheduler)
     varied = [k for k, v in spec.grid.items() if len(v) > 1]
     summary = summarize(runs, varied or ["scenario"], ["cost_per_device", "delay_s", "energy_j", "offload_rate"])
     for frame, name in ((runs, "results.csv"), (summary, "summary.csv")):
@@ -182,7 +182,9 @@ def _sweep(args: argparse.Namespace) -> int:
             frame.to_csv(path, index=False)
         except OSError as exc:
             raise ScenarioFileError(f"{path}: cannot write the sweep's {name}: {exc.strerror}") from None
-    print(f"{spec.path}: {len(runs)} rows ({len(spec.seeds)} seeds a point) in {time.perf_counter() - t0:.1f} s")
+    where = f" on the Dask cluster at {args.scheduler}" if args.scheduler else ""
+    print(f"{spec.path}: {len(runs)} rows ({len(spec.seeds)} seeds a point) in {time.perf_counter() - t0:.1f} s"
+          f"{where}")
     wide = summary.pivot_table(index=varied or ["scenario"], columns="metric", values="mean", sort=False)
     print(wide.to_string(float_format=lambda v: f"{v:.4g}"))
     print(f"results: {os.path.join(out, 'results.csv')}, means and 95% intervals: {os.path.join(out, 'summary.csv')}")
@@ -190,16 +192,20 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def add_sweep_parser(sub: Any) -> argparse.ArgumentParser:
-    """``edgesched sweep SWEEP.toml [--out DIR] [--workers N]``."""
+    """``edgesched sweep SWEEP.toml [--out DIR] [--workers N] [--scheduler ADDRESS]``."""
     p = sub.add_parser("sweep", help="run a sweep file (TOML): parameters x seeds, resumable",
-                       description="Run every grid point of a sweep file with every seed on a process pool. "
-                                   "Results are stored in DIR/store as they finish, so an interrupted sweep "
-                                   "resumes where it stopped; DIR/results.csv and DIR/summary.csv are written "
-                                   "at the end.")
+                       description="Run every grid point of a sweep file with every seed on a process pool, or on "
+                                   "the workers of a running Dask cluster (--scheduler). Results are stored in "
+                                   "DIR/store as they finish, so an interrupted sweep resumes where it stopped; "
+                                   "DIR/results.csv and DIR/summary.csv are written at the end.")
     p.add_argument("sweep", help="sweep file (TOML)")
     p.add_argument("--out", metavar="DIR", default=None,
                    help="output directory (default: the file's [sweep] out, else FILE-results next to it)")
-    p.add_argument("--workers", type=_count, default=None, help="worker processes (default: one per CPU)")
+    p.add_argument("--workers", type=_count, default=None,
+                   help="worker processes (default: one per CPU; on a cluster, its workers' threads)")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="run on a running Dask cluster, given its scheduler's address (tcp://host:8786); its "
+                        "workers need edgesched installed (pip install 'edgesched[dask]')")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_sweep)
     return p
