@@ -1,7 +1,8 @@
 """Fuzzing the command line's file formats: hypothesis mutates the example files (scenario TOML, devices CSV,
-accuracy CSV, sweep TOML, simulation TOML, trace CSV, and those of a city of applications) and runs them through ``edgesched.cli.main`` in this
-process, and for a sample through the console entry point in a subprocess. Whatever the mutation, the command
-succeeds or fails with exactly one line on stderr that names a file, and never with a traceback."""
+accuracy CSV, sweep TOML, simulation TOML, trace CSV, and those of a city of applications) and runs them through
+``edgesched.cli.main`` in this process, and for a sample through the console entry point in a subprocess.
+Whatever the mutation, the command succeeds or fails with exactly one line on stderr that names a file, and never
+with a traceback."""
 from __future__ import annotations
 
 import contextlib
