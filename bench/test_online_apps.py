@@ -7,8 +7,9 @@ ones on the same changed city, side by side in one run.
 At full size the city has 10^4 devices (100 stations x 100): traffic cameras, sensor stations and safety cameras
 in shares 0.5, 0.3, 0.2, on CPUs, FPGAs, ASICs and int8 cameras, with privacy rules on traffic and safety; 0.1 %
 of the devices arrive, leave and change their requirement at every step. Warm against cold runs five successive
-steps, the warm schedule and its prices carried to the next. With ``--benchmark-disable`` (``make test``) both
-shrink to 400 devices as a smoke test.
+steps, the warm schedule and its prices carried to the next, on the example city and on a contended one (the same
+applications without the cameras that must split, offered every cut, on 5 MHz uplinks). With
+``--benchmark-disable`` (``make test``) both shrink to 400 devices as a smoke test.
 """
 from __future__ import annotations
 
@@ -22,23 +23,34 @@ from tests.city_checks import check_city_schedule
 
 from edgesched import solve_options
 from edgesched.online import AppCity, load_config, simulate
+from edgesched.physics.hardware import HARDWARE
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "simulate_applications.toml"
 
 
-def _config(request, **kw):  # type: ignore[no-untyped-def]
+def _config(request, city="example", **kw):  # type: ignore[no-untyped-def]
+    """The example city, scaled; ``city="contended"``: its applications on CPUs, FPGAs and ASICs only (no
+    cameras that must split), offered every cut whose upload is below the raw input, on 5 MHz uplinks."""
     small = request.config.getoption("benchmark_disable")
     stations, per, steps = (4, 100, 10) if small else (100, 100, 100)
     n = stations * per
-    return dataclasses.replace(load_config(EXAMPLE), n_stations=stations, devices_per_station=per, steps=steps,
+    cfg = load_config(EXAMPLE)
+    if city == "contended":
+        cpu, fpga, asic = (HARDWARE[name] for name in ("cpu", "fpga", "asic"))
+        classes = (((cpu, 1.0), (fpga, 1.0)), ((cpu, 1.0), (asic, 1.0)), ((cpu, 1.0),))
+        apps = tuple(dataclasses.replace(a, hardware=h) for a, h in zip(cfg.apps.applications, classes))
+        cfg = dataclasses.replace(cfg, bandwidth=5e6, apps=dataclasses.replace(cfg.apps, applications=apps,
+                                                                               splits="auto"))
+    return dataclasses.replace(cfg, n_stations=stations, devices_per_station=per, steps=steps,
                                arrival_rate=n * 1e-3, departure_prob=1e-3, alpha_change_prob=1e-3, **kw)
 
 
-def test_every_step_meets_every_requirement_and_rule(benchmark, request):  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("city_kind", ["example", "contended"])
+def test_every_step_meets_every_requirement_and_rule(benchmark, request, city_kind):  # type: ignore[no-untyped-def]
     """``simulate`` at full size, a warm re-solve at every step; at every step the schedule the monitor
     evaluates and the schedule the re-solve puts in force are checked from their decisions and the applications
     alone."""
-    cfg = _config(request, trigger="every")
+    cfg = _config(request, city_kind, trigger="every")
     checked: list[int] = []
     checking = [0.0]
 
@@ -61,14 +73,16 @@ def test_every_step_meets_every_requirement_and_rule(benchmark, request):  # typ
         placements={p: int(s[f"n_{p}"][-1]) for p in ("local", "edge", "cloud", "split", "split-cloud")})
 
 
-def test_warm_against_cold(benchmark, request):  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("city_kind", ["example", "contended"])
+def test_warm_against_cold(benchmark, request, city_kind):  # type: ignore[no-untyped-def]
     """Both on the same table, interleaved, at five successive steps after a cold deployment (the warm schedule
     and its prices carried to the next); per step the best of 5 warm and 3 cold calls, the costs and the
     decisions changed go to extra_info.
 
-    The target: at 10^4 devices warm is at least 5x faster than cold, at equal or lower cost.
+    The target: at 10^4 devices warm is at least 5x faster than cold, at equal or lower cost; asserted on the
+    example city. The contended city is measured and reported (bench/RESULTS.md), its speed-up not asserted.
     """
-    city = AppCity(_config(request))
+    city = AppCity(_config(request, city_kind))
     city.apply(city.resolve(warm=False)[0].choice)
 
     def best_of(runs, table, method, **kw):  # type: ignore[no-untyped-def]
@@ -95,15 +109,16 @@ def test_warm_against_cold(benchmark, request):  # type: ignore[no-untyped-def]
             check_city_schedule(city.config.apps, city.schedule())
         return rows
 
-    benchmark.group = f"a city of applications: warm vs cold, N={city.n_devices}, 5 steps"
+    benchmark.group = f"a city of applications ({city_kind}): warm vs cold, N={city.n_devices}, 5 steps"
     rows = benchmark.pedantic(steps, rounds=1, iterations=1)
     benchmark.extra_info.update(steps=rows)
     for r in rows:
-        print(r)
+        print(city_kind, r)
         assert r["warm_cost"] <= r["in_force"] * (1 + 1e-12)
-        assert r["warm_cost"] <= r["cold_cost"] * (1 + 1e-12)
-        if r["n"] >= 10_000:
-            assert r["speedup"] >= 5
+        if city_kind == "example":
+            assert r["warm_cost"] <= r["cold_cost"] * (1 + 1e-12)
+            if r["n"] >= 10_000:
+                assert r["speedup"] >= 5
 
 
 @pytest.mark.parametrize("how", ["warm", "cold"])
