@@ -284,3 +284,63 @@ def test_a_command_line_error_is_one_line(tmp_path: Path, capsys) -> None:  # ty
     assert main(["solve", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith(f"edgesched: error: {path}: devices[0].hardware is 'tpu'")
+
+
+PAPER = '''devices = DEVICES
+[system]
+w_delay = W_DELAY
+w_energy = W_ENERGY
+[[servers]]
+hardware = "edge"
+bandwidth = 5e6
+[hardware.edge]
+kind = "server"
+cycles_per_mac = { fp32 = RHO }
+f_max = F_EDGE
+kappa = 1e-28
+[hardware.dev]
+kind = "cpu"
+cycles_per_mac = { fp32 = RHO }
+f_max = F_LOCAL
+kappa = KAPPA
+[offer]
+placements = ["local", "edge"]
+[applications.video]
+[[applications.video.variants]]
+arch = "r3d_18"
+accuracy = "default"
+'''
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 8))
+def test_a_file_on_the_papers_model_solves_to_the_oracles_optimum(tmp_path_factory, seed: int, n: int) -> None:
+    """One application, one precision and one rho on devices and the server, local or edge: the paper's problem,
+    whose exhaustive optimum the pure-Python oracle gives."""
+    from edgesched import reference
+    from edgesched.physics.accuracy import default_curve
+    from edgesched.physics.arch import r3d_18
+    rng = np.random.default_rng(seed)
+    rho, f_edge, f_local = float(rng.uniform(0.06, 0.25)), float(rng.uniform(4e9, 40e9)), float(rng.uniform(1e9, 3e9))
+    kappa, w_delay, w_energy = float(np.exp(rng.uniform(np.log(3e-29), np.log(3e-28)))), 0.5, float(rng.choice([0.0,
+                                                                                                                0.5]))
+    alpha = rng.choice([0.8, 0.85, 0.9], n)
+    rate, power = np.exp(rng.uniform(np.log(2e6), np.log(2e8), n)), rng.uniform(0.05, 0.5, n)
+    rows = ", ".join(f"{{ hardware = \"dev\", tx_power = {p!r}, rate = {r!r}, alpha = {a!r} }}"
+                     for p, r, a in zip(power.tolist(), rate.tolist(), alpha.tolist()))
+    text = PAPER.replace("DEVICES", f"[{rows}]").replace("W_DELAY", repr(w_delay)).replace("W_ENERGY", repr(w_energy))
+    text = text.replace("RHO", repr(rho)).replace("F_EDGE", repr(f_edge)).replace("F_LOCAL", repr(f_local))
+    path = tmp_path_factory.mktemp("p") / "paper.toml"
+    path.write_text(text.replace("KAPPA", repr(kappa)))
+    result = load_scenario(path).solve()
+    frames = default_curve().min_frames(alpha)
+    inputs = dict(macs=[float(r3d_18().macs(int(m), 112, 112)) for m in frames], frames=frames.tolist(),
+                  frame_bits=301056.0, rate=rate.tolist(), tx_power=power.tolist(), f_local_max=f_local)
+    physics = dict(kappa=kappa, rho=rho, f_edge_max=f_edge, w_delay=w_delay, w_energy=w_energy)
+    oracle = reference.solve_offloading(**inputs, **physics, method="exhaustive")
+    assert result.cost == pytest.approx(oracle.cost, rel=1e-9)
+    # each device's delay and energy are the oracle's for the same decisions
+    ours = reference.evaluate([r.placement == "edge" for r in result.devices], **inputs, **physics)
+    for r, delay, energy in zip(result.devices, ours.delay, ours.energy):
+        assert r.frames == frames[r.device] and r.variant == "r3d_18"
+        assert r.delay == pytest.approx(delay, rel=1e-9) and r.energy == pytest.approx(energy, rel=1e-9, abs=1e-15)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -413,3 +414,15 @@ def test_the_check_catches_what_it_checks() -> None:
     for change in cases:
         with pytest.raises(AssertionError):
             check_city_schedule(apps, broken(**change))
+
+
+def test_a_city_that_empties_and_fills_again_and_a_traced_one() -> None:
+    s, checked = checked_run(SimConfig(n_stations=4, devices_per_station=0.1, steps=30, departure_prob=0.5,
+                                       arrival_rate=0.3, trigger="never", apps=city_apps()))
+    empty = s["n_devices"] == 0
+    assert empty.any() and (~empty).any() and checked > 0
+    after = np.flatnonzero(empty[:-1] & ~empty[1:]) + 1  # the first step with devices again is solved cold
+    assert np.all(s["resolved"][after]) and not s["warm"][after].any()
+    trace = str(Path(__file__).resolve().parents[1] / "examples" / "simulate_trace.csv")
+    s, checked = checked_run(SimConfig(n_stations=4, steps=6, mobility="trace", trace=trace, apps=city_apps()))
+    assert checked >= s["n_devices"].sum() > 0
