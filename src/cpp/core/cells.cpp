@@ -1,5 +1,6 @@
 #include "cells.hpp"
 
+#include "deadline_search.hpp"
 #include "methods.hpp"
 
 #include <algorithm>
@@ -53,7 +54,7 @@ constexpr std::size_t kKeptDevices = std::size_t{1} << 16;  // about 6 MB of tab
 void solve_paper_cells(const PaperDevices& d, Span<const double> f_edge_max, double w_delay, double w_energy,
                        const CellPartition& cells, const std::string& method, std::uint64_t seed,
                        const SearchLimits& limits, unsigned threads, const PaperSchedule& out,
-                       const CellOutcome& result) {
+                       const CellOutcome& result, const CellDeadlines& deadlines) {
     const MethodInfo& solver = find_method(method, Problem::kPaper);
     const std::size_t K = cells.n_cells();
     // Every cell's server prices in range before any work (paper.hpp: check_paper_system).
@@ -97,8 +98,23 @@ void solve_paper_cells(const PaperDevices& d, Span<const double> f_edge_max, dou
                 build_paper_table(d, s, idx, table);  // the only read of the cell's inputs
                 choice.assign(idx.size, 0);
                 const Span<std::int32_t> ch(choice.data(), choice.size());
-                const SearchResult r = solver.run(table.view(), ch, args);
-                const double cost = decode_paper(table, s, idx, Span<const std::int32_t>(ch), out);
+                SearchResult r;
+                double cost;
+                if (deadlines.deadline.size) {
+                    static thread_local DeadlineCell cell;
+                    static thread_local std::vector<double> D;
+                    D.resize(idx.size);
+                    for (std::size_t i = 0; i < idx.size; ++i)
+                        D[i] = read_once(deadlines.deadline.size == 1 ? deadlines.deadline[0]
+                                                                      : deadlines.deadline[idx[i]]);
+                    cell.prepare(table, s, d, idx, D.data(), deadlines.drop);
+                    r = cell.solve(table, s, solver, args, ch);
+                    cost = cell.decode(table, s, idx, Span<const std::int32_t>(ch), out);
+                    for (const std::size_t i : cell.dropped()) deadlines.dropped[idx[i]] = 1;
+                } else {
+                    r = solver.run(table.view(), ch, args);
+                    cost = decode_paper(table, s, idx, Span<const std::int32_t>(ch), out);
+                }
                 result.cost[k] = cost;
                 result.lower_bound[k] = std::min(r.lower_bound, cost);
                 result.proven[k] = r.proven ? 1 : 0;

@@ -39,9 +39,18 @@ struct CellOutcome {
 // the threads itself (the exhaustive search uses them). `f_edge_max[k]` is cell k's server capacity. `out` is
 // per device, in the caller's order. Every result equals that of the cell solved alone; `limits` apply to
 // each cell. Throws InvalidDevice for a device outside the model.
+//
+// Deadlines (docs/model.md §8): `deadline` holds one per device, one for every device, or none (empty: the
+// deadline-free path, unchanged); inf is no deadline. Each cell is then solved by DeadlineCell
+// (deadline_search.hpp); with `drop`, the devices it leaves out are marked in `dropped` (one per device).
+struct CellDeadlines {
+    Span<const double> deadline;
+    bool drop = false;
+    Span<std::uint8_t> dropped;
+};
 void solve_paper_cells(const PaperDevices& d, Span<const double> f_edge_max, double w_delay, double w_energy,
                        const CellPartition& cells, const std::string& method, std::uint64_t seed,
                        const SearchLimits& limits, unsigned threads, const PaperSchedule& out,
-                       const CellOutcome& result);
+                       const CellOutcome& result, const CellDeadlines& deadlines = {});
 
 }  // namespace edgesched
