@@ -196,3 +196,47 @@ def test_no_finite_deadline_is_the_deadline_free_solve():
     s = es.solve_offloading(**kw, method="auto", deadline=np.inf)
     assert s.cost == free.cost and np.array_equal(s.delay, free.delay)
     assert s.deadline is not None and np.isinf(s.deadline).all() and free.deadline is None
+
+
+def test_scenarios_carry_deadlines_to_solve():
+    sc = es.scenarios.paper_default(n_devices=10, seed=4)
+    free = es.solve(sc)
+    D = np.where(np.arange(10) % 3 == 0, free.delay * 0.97, np.inf)
+    with_d = es.scenarios.paper_default(n_devices=10, seed=4, deadline=D)
+    assert with_d.deadline is not None and np.array_equal(with_d.deadline, D) and sc.deadline is None
+    assert with_d != sc and with_d == es.scenarios.paper_default(n_devices=10, seed=4, deadline=D)
+    s = es.solve(with_d)
+    assert np.all(s.delay <= D) and s.optimal
+    best = reference.solve_deadlines(**with_d.solver_kwargs(), deadline=D.tolist())
+    assert s.cost == pytest.approx(best.cost, rel=1e-6)
+    het = es.scenarios.heterogeneous(n_devices=5, seed=1, deadline=2.0)
+    assert het.deadline is not None and np.array_equal(het.deadline, np.full(5, 2.0))
+    with pytest.raises(ValueError, match=r"deadline\[2\] is nan"):
+        es.scenarios.paper_default(n_devices=4, deadline=[1.0, 1.0, np.nan, 1.0])
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from(["auto", "greedy", "random"]))
+def test_cells_with_deadlines_equal_each_cell_alone(seed, method):
+    rng = np.random.default_rng(seed)
+    n, k = 40, 4
+    kw = es.scenarios.heterogeneous(n_devices=n, seed=seed % 1000).solver_kwargs()
+    cell = rng.integers(0, k, n)
+    cap = rng.uniform(10e9, 30e9, k)
+    free = es.solve_offloading(**{**kw, "f_edge_max": cap}, cell=cell, method="auto")
+    D = np.where(rng.random(n) < 0.4, free.delay * rng.uniform(0.7, 1.0, n), np.inf)
+    args = dict(method=method, seed=7, deadline=D, infeasible="drop")
+    s = es.solve_offloading(**{**kw, "f_edge_max": cap}, cell=cell, **args)
+    served = np.ones(n, bool)
+    if s.dropped is not None:
+        served[s.dropped] = False
+    assert np.all(s.delay[served] <= D[served])
+    for j in range(k):
+        mine = np.flatnonzero(cell == j)
+        if mine.size == 0:
+            continue
+        alone = es.solve_offloading(**{key: (v[mine] if np.ndim(v) else v) for key, v in kw.items()
+                                       if key != "f_edge_max"}, f_edge_max=cap[j], **{**args, "deadline": D[mine]})
+        assert s.cell_cost is not None and s.cell_cost[j] == alone.cost
+        np.testing.assert_array_equal(s.offload[mine], alone.offload)
+        np.testing.assert_array_equal(s.delay[mine], alone.delay)

@@ -196,4 +196,7 @@ def solve(scenario: Any, method: str = "auto", seed: int | None = None, **option
     ``deadline``, where it has one); ``options`` (``node_limit``, ``time_limit``, ``gap_tol``, ``infeasible``)
     are passed on.
     """
+    deadline = getattr(scenario, "deadline", None)
+    if deadline is not None and "deadline" not in options:
+        options = {**options, "deadline": deadline}
     return solve_offloading(**scenario.solver_kwargs(), method=method, seed=seed, **options)
