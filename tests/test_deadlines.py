@@ -240,3 +240,56 @@ def test_cells_with_deadlines_equal_each_cell_alone(seed, method):
         assert s.cell_cost is not None and s.cell_cost[j] == alone.cost
         np.testing.assert_array_equal(s.offload[mine], alone.offload)
         np.testing.assert_array_equal(s.delay[mine], alone.delay)
+
+
+def test_demo_shows_deadlines_met(capsys):
+    from edgesched.cli import main
+
+    assert main(["demo", "--devices", "8", "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "Deadlines (docs/model.md §8)" in out
+    assert "every deadline met: yes" in out
+
+
+SCENARIO = """
+devices = [
+  { name = "a", rate = 2e7, model = "r3d_18" },
+  { name = "b", rate = 3e7, model = "r3d_18", deadline = 1.2 },
+  { name = "c", rate = 1e7, model = "slow" },
+]
+
+[[servers]]
+bandwidth = 5e6
+f_edge_max = 22e9
+
+[models.r3d_18]
+
+[models.slow]
+macs = "r3d_18"
+deadline = DEADLINE
+
+[device_defaults]
+alpha = 0.9
+tx_power = 0.2
+f_local_max = 1.8e9
+"""
+
+
+def test_scenario_files_give_deadlines_per_device_or_per_model(tmp_path):
+    from edgesched.scenarios import ScenarioFileError, load_scenario
+
+    path = tmp_path / "deadlines.toml"
+    path.write_text(SCENARIO.replace("DEADLINE", "1.5"))
+    f = load_scenario(path)
+    assert isinstance(f, es.scenarios.ScenarioFile) and f.deadline is not None
+    np.testing.assert_array_equal(f.deadline, [np.inf, 1.2, 1.5])
+    s = f.solve("auto")
+    assert np.all(s.delay <= f.deadline) and s.optimal
+    kw = dict(f.devices.arrays(), f_edge_max=22e9)
+    assert s.cost == pytest.approx(reference.solve_deadlines(**kw, deadline=f.deadline.tolist()).cost, rel=1e-6)
+    path.write_text(SCENARIO.replace("DEADLINE", "0.01"))
+    with pytest.raises(ScenarioFileError, match=r"deadlines.toml: devices\[2\]: cannot meet its deadline of 0.01 s"):
+        load_scenario(path).solve("auto")
+    path.write_text(SCENARIO.replace("DEADLINE", "-1"))
+    with pytest.raises(ScenarioFileError, match=r"models.slow.deadline is -1; deadline must be > 0 s"):
+        load_scenario(path)
