@@ -293,3 +293,100 @@ def test_scenario_files_give_deadlines_per_device_or_per_model(tmp_path):
     path.write_text(SCENARIO.replace("DEADLINE", "-1"))
     with pytest.raises(ScenarioFileError, match=r"models.slow.deadline is -1; deadline must be > 0 s"):
         load_scenario(path)
+
+
+OPTION_METHODS_WITH_DEADLINES = ("auto", "exhaustive", "greedy", "descent", "warm", "bnb", "random")
+
+
+@settings(max_examples=25, deadline=None)
+@given(paper_instances(1, 6), st.integers(0, 2**32 - 1))
+def test_paper_table_with_deadlines_is_the_oracle(kw, seed):
+    D, _ = _tight_deadlines(kw, seed)
+    table = es.paper_table(**kw, deadline=D)
+    assert table.has_deadlines == bool(np.isfinite(D).any())
+    try:
+        best = reference.solve_deadlines(**kw, deadline=D.tolist())
+    except ValueError:
+        best = None
+    for method in OPTION_METHODS_WITH_DEADLINES:
+        try:
+            s = es.solve_options(table, method, seed=seed)
+        except ValueError as exc:
+            assert best is None, (method, str(exc))
+            assert "deadline" in str(exc)
+            continue
+        assert best is not None
+        assert math.isfinite(table.cost(s.choice)) and s.cost == pytest.approx(table.cost(s.choice), rel=1e-12)
+        assert s.cost >= best.cost * (1 - 1e-9) and s.lower_bound <= best.cost * (1 + 1e-9)
+        if method in ("auto", "exhaustive"):
+            assert s.cost == pytest.approx(best.cost, rel=1e-6), method
+        if method == "exhaustive":
+            assert s.optimal
+    if best is not None:
+        assert es.solve_offloading(**kw, method="auto", deadline=D).cost == pytest.approx(best.cost, rel=1e-6)
+
+
+def _brute_force_with_slack(menus, slack, F, w_delay):
+    """The cheapest choice by enumeration, each server's shares from the oracle's deadline_allocation."""
+    import itertools
+
+    best = math.inf
+    for pick in itertools.product(*(range(len(m)) for m in menus)):
+        cost, on = 0.0, {}
+        for n, k in enumerate(pick):
+            lin, j, c, w = menus[n][k]
+            if slack[n][k] < 0:
+                cost = math.inf
+            cost += lin
+            if j >= 0:
+                on.setdefault(j, []).append((c, w, slack[n][k]))
+        for j, opts in on.items():
+            alloc = reference.deadline_allocation([o[0] for o in opts], [o[1] for o in opts],
+                                                  [o[2] for o in opts], F[j], w_delay)
+            if alloc is None:
+                cost = math.inf
+                break
+            cost += w_delay * sum(o[0] ** 2 / f + o[1] ** 2 / t for o, f, t in zip(opts, *alloc))
+        best = min(best, cost)
+    return best
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_option_tables_with_slack_on_several_servers(seed):
+    rng = np.random.default_rng(seed)
+    n, S, w_delay = int(rng.integers(2, 6)), int(rng.integers(1, 3)), 0.5
+    F = rng.uniform(10e9, 30e9, S)
+    menus, slack = [], []
+    for _ in range(n):
+        menu = [(float(rng.uniform(0.5, 2.0)), -1, 0.0, 0.0)]
+        for j in range(S):
+            c, w = float(np.sqrt(rng.uniform(1e9, 4e9))), float(np.sqrt(rng.uniform(0.005, 0.05)))
+            menu.append((float(rng.uniform(0.0, 0.2)), j, c, w))
+        menus.append(menu)
+        slack.append([float(rng.choice([math.inf, rng.uniform(-0.1, 1.0)]))] +
+                     [float(rng.choice([math.inf, rng.uniform(0.1, 0.6)])) for _ in range(S)])
+    table = es.OptionTable.from_menus(menus, A=w_delay / F, B=np.full(S, w_delay))
+    table = es.OptionTable(**table.arrays(), slack=np.concatenate(slack))
+    best = _brute_force_with_slack(menus, slack, F, w_delay)
+    for method in ("exhaustive", "auto", "descent", "bnb", "random"):
+        try:
+            s = es.solve_options(table, method, seed=seed)
+        except ValueError as exc:
+            assert best == math.inf or method != "exhaustive", str(exc)
+            continue
+        assert math.isfinite(s.cost) and s.cost >= best * (1 - 1e-9) and s.lower_bound <= best * (1 + 1e-9)
+        if method == "exhaustive":
+            assert s.cost == pytest.approx(best, rel=1e-6) and s.optimal
+
+
+def test_option_table_slack_is_validated():
+    t = es.paper_table(macs=2e10, frames=9.0, frame_bits=3e5, rate=[1e7, 2e7], tx_power=0.2, f_local_max=1.8e9)
+    with pytest.raises(ValueError, match=r"slack\[2\] is nan"):
+        es.OptionTable(**t.arrays(), slack=[1.0, 1.0, np.nan, 1.0])
+    with pytest.raises(ValueError, match=r"slack has shape \(3,\)"):
+        es.OptionTable(**t.arrays(), slack=[1.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match="scip"):
+        es.solve_options(es.OptionTable(**t.arrays(), slack=[1.0, 1.0, 1.0, 1.0]), "scip")
+    with pytest.raises(ValueError, match="device 1: none of its options meets its deadline"):
+        es.solve_options(es.OptionTable(**t.arrays(), slack=[1.0, 1.0, -1.0, 1e-6]), "auto")

@@ -119,7 +119,13 @@ def solve_options(
     c: NDArray[np.float64], w: NDArray[np.float64], A: NDArray[np.float64], B: NDArray[np.float64],
     method: str, start: NDArray[np.int32], prices: NDArray[np.float64] | None, seed: int, threads: int,
     node_limit: int, time_limit: float, gap_tol: float,
+    slack: NDArray[np.float64] = ...,
 ) -> OptionSolution: ...
+def slack_cost(
+    option_ptr: NDArray[np.int64], linear: NDArray[np.float64], server: NDArray[np.int32],
+    c: NDArray[np.float64], w: NDArray[np.float64], A: NDArray[np.float64], B: NDArray[np.float64],
+    slack: NDArray[np.float64], choice: NDArray[np.int32],
+) -> float: ...
 def table_cost(
     option_ptr: NDArray[np.int64], linear: NDArray[np.float64], server: NDArray[np.int32],
     c: NDArray[np.float64], w: NDArray[np.float64], A: NDArray[np.float64], B: NDArray[np.float64],
