@@ -158,6 +158,7 @@ def test_devices_that_fit_alone_but_not_together():
     assert np.all(s.delay[served] <= D[served]) and np.all(s.offload[served])
     assert np.all(np.isinf(s.delay[s.dropped])) and not s.offload[s.dropped].any()
     assert s.cost == pytest.approx(float(np.sum(0.5 * s.delay[served] + 0.5 * s.energy[served])))
+    assert f"dropped {s.dropped.size}," in s.summary() and "inf" not in s.summary()
 
 
 def test_method_local_and_edge_say_why_they_cannot():
@@ -341,12 +342,14 @@ def _brute_force_with_slack(menus, slack, F, w_delay):
             if j >= 0:
                 on.setdefault(j, []).append((c, w, slack[n][k]))
         for j, opts in on.items():
+            if all(o[0] == 0 for o in opts):  # the oracle needs some CPU work: a negligible amount
+                opts = [(1e-6, o[1], o[2]) for o in opts]
             alloc = reference.deadline_allocation([o[0] for o in opts], [o[1] for o in opts],
                                                   [o[2] for o in opts], F[j], w_delay)
             if alloc is None:
                 cost = math.inf
                 break
-            cost += w_delay * sum(o[0] ** 2 / f + o[1] ** 2 / t for o, f, t in zip(opts, *alloc))
+            cost += w_delay * sum((o[0] ** 2 / f if o[0] else 0.0) + o[1] ** 2 / t for o, f, t in zip(opts, *alloc))
         best = min(best, cost)
     return best
 
@@ -363,9 +366,12 @@ def test_option_tables_with_slack_on_several_servers(seed):
         for j in range(S):
             c, w = float(np.sqrt(rng.uniform(1e9, 4e9))), float(np.sqrt(rng.uniform(0.005, 0.05)))
             menu.append((float(rng.uniform(0.0, 0.2)), j, c, w))
+        cloud = rng.random() < 0.4  # via server 0 to the cloud: airtime only (c = 0), a fixed delay
+        if cloud:
+            menu.append((float(rng.uniform(0.1, 0.5)), 0, 0.0, float(np.sqrt(rng.uniform(0.005, 0.05)))))
         menus.append(menu)
         slack.append([float(rng.choice([math.inf, rng.uniform(-0.1, 1.0)]))] +
-                     [float(rng.choice([math.inf, rng.uniform(0.1, 0.6)])) for _ in range(S)])
+                     [float(rng.choice([math.inf, rng.uniform(0.1, 0.6)])) for _ in range(S + cloud)])
     table = es.OptionTable.from_menus(menus, A=w_delay / F, B=np.full(S, w_delay))
     table = es.OptionTable(**table.arrays(), slack=np.concatenate(slack))
     best = _brute_force_with_slack(menus, slack, F, w_delay)

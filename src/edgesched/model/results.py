@@ -149,10 +149,16 @@ class Schedule(Certified):
 
     def summary(self) -> str:
         """A one-line summary: method, cost, average delay/energy per device and offloading rate."""
+        served = np.ones(self.n_devices, bool)
+        if self.dropped is not None:
+            served[self.dropped] = False  # left out (deadlines, infeasible="drop"): no delay to average
+        n = max(int(served.sum()), 1)
+        dropped = f", dropped {self.n_devices - int(served.sum())}" if self.dropped is not None else ""
         return (
-            f"{self.method:>10s}: cost {self.cost:.6g} ({self.cost / self.n_devices:.6g} per device), "
-            f"mean delay {self.delay.mean():.4g} s, mean energy {self.energy.mean():.4g} J, "
-            f"offloaded {int(self.offload.sum())}/{self.n_devices}, {certificate_text(self.cost, self.lower_bound)}"
+            f"{self.method:>10s}: cost {self.cost:.6g} ({self.cost / n:.6g} per device), "
+            f"mean delay {self.delay[served].mean():.4g} s, mean energy {self.energy[served].mean():.4g} J, "
+            f"offloaded {int(self.offload.sum())}/{self.n_devices}{dropped}, "
+            f"{certificate_text(self.cost, self.lower_bound)}"
         )
 
     def table(self) -> str:
