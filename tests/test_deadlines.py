@@ -396,3 +396,12 @@ def test_option_table_slack_is_validated():
         es.solve_options(es.OptionTable(**t.arrays(), slack=[1.0, 1.0, 1.0, 1.0]), "scip")
     with pytest.raises(ValueError, match="device 1: none of its options meets its deadline"):
         es.solve_options(es.OptionTable(**t.arrays(), slack=[1.0, 1.0, -1.0, 1e-6]), "auto")
+
+
+def test_auto_proves_optimality_where_no_deadline_binds():
+    kw = es.scenarios.heterogeneous(n_devices=80, seed=5).solver_kwargs()
+    free = es.solve_offloading(**kw, method="auto", gap_tol=0.0)
+    assert free.optimal
+    D = np.where(np.arange(80) % 2 == 0, free.delay * (1 + 1e-6), np.inf)  # every deadline met, none tighter
+    s = es.solve_offloading(**kw, method="auto", gap_tol=0.0, deadline=D)
+    assert s.optimal and s.cost == pytest.approx(free.cost, rel=1e-12) and np.all(s.delay <= D)
