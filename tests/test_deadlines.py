@@ -207,7 +207,7 @@ def test_scenarios_carry_deadlines_to_solve():
     assert with_d.deadline is not None and np.array_equal(with_d.deadline, D) and sc.deadline is None
     assert with_d != sc and with_d == es.scenarios.paper_default(n_devices=10, seed=4, deadline=D)
     s = es.solve(with_d)
-    assert np.all(s.delay <= D) and s.optimal
+    assert np.all(s.delay <= D) and s.optimal and s.dropped is None  # nothing is dropped unless asked
     best = reference.solve_deadlines(**with_d.solver_kwargs(), deadline=D.tolist())
     assert s.cost == pytest.approx(best.cost, rel=1e-6)
     het = es.scenarios.heterogeneous(n_devices=5, seed=1, deadline=2.0)

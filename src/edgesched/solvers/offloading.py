@@ -182,7 +182,7 @@ def solve_offloading(
         lower_bound=float(out.cell_lower_bound.sum()), optimal=bool(out.cell_proven.all()), w_delay=w_delay,
         w_energy=w_energy, cell=None if cell is None else out.cell, cell_cost=None if cell is None else cell_cost,
         deadline=None if given is None else np.broadcast_to(given, (n,)).copy(),
-        dropped=np.flatnonzero(out.dropped) if out.dropped.size else None,
+        dropped=np.flatnonzero(out.dropped) if infeasible == "drop" and out.dropped.size else None,
     )
 
 
