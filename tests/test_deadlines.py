@@ -405,3 +405,14 @@ def test_auto_proves_optimality_where_no_deadline_binds():
     D = np.where(np.arange(80) % 2 == 0, free.delay * (1 + 1e-6), np.inf)  # every deadline met, none tighter
     s = es.solve_offloading(**kw, method="auto", gap_tol=0.0, deadline=D)
     assert s.optimal and s.cost == pytest.approx(free.cost, rel=1e-12) and np.all(s.delay <= D)
+
+
+def test_a_city_with_deadlines():
+    city = es.scenarios.city(9, 30, seed=2, deadline=2.5)
+    assert city.deadline is not None and np.all(city.deadline == 2.5)
+    s = es.solve(city)
+    assert np.all(s.delay <= 2.5) and s.cell_cost is not None
+    free = es.solve(es.scenarios.city(9, 30, seed=2))
+    assert s.cost >= free.cost * (1 - 1e-12) and np.any(free.delay > 2.5)  # the deadline binds somewhere
+    with pytest.raises(ValueError, match="deadline is -1.0"):
+        es.scenarios.city(4, 10, deadline=-1.0)
