@@ -181,7 +181,9 @@ void DeadlineCell::repair(const PaperTable& t, const PaperSystem& s, Span<std::i
     }
 }
 
-double DeadlineCell::improve(const PaperTable& t, const PaperSystem& s, Span<std::int32_t> choice, double cost) {
+double DeadlineCell::improve(const PaperTable& t, const PaperSystem& s, Span<std::int32_t> choice, double cost,
+                             double seconds) {
+    const Deadline clock{std::chrono::steady_clock::now(), seconds};  // search.hpp: the time budget
     // Single-device changes at the true cost, first improvement; a change is priced only where the deadline-free
     // cost of the new set (a lower bound of its true cost) is below the current cost.
     const std::size_t N = choice.size;
@@ -203,6 +205,7 @@ double DeadlineCell::improve(const PaperTable& t, const PaperSystem& s, Span<std
             const double l2 = linear + t.linear[to] - t.linear[from], U2 = U + t.c[to] - t.c[from],
                          V2 = V + t.w[to] - t.w[from];
             if (!(l2 + A * U2 * U2 + B * V2 * V2 < cost - 1e-12 * std::abs(cost))) continue;
+            if ((priced & 15) == 15 && clock.passed()) return cost;
             choice[i] ^= 1;
             const double c2 = true_cost(t, s, Span<const std::int32_t>(choice));
             ++priced;
@@ -310,7 +313,7 @@ SearchResult DeadlineCell::solve(const PaperTable& t, const PaperSystem& s, cons
     const double relaxed = r.cost;
     repair(t, s, choice);
     double cost = true_cost(t, s, Span<const std::int32_t>(choice));
-    if (name == "auto") cost = improve(t, s, choice, cost);
+    if (name == "auto") cost = improve(t, s, choice, cost, args.limits.time_limit_s);
     r.proven = r.proven && cost <= relaxed + 1e-9 * std::abs(relaxed);
     r.cost = cost;
     r.lower_bound = std::min(r.lower_bound, cost);

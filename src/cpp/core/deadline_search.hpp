@@ -31,7 +31,8 @@ public:
     // Runs `method` on the prepared table and makes its schedule meet every deadline: `local` and `edge` throw
     // std::invalid_argument when theirs cannot; `exhaustive` (and `auto` up to kDeadlineExhaustiveDevices) is
     // an exact search priced with the deadline-aware allocation; the others move offloaded devices to local
-    // until the offloaded set fits (`auto` then improves it by single-device changes at the true cost).
+    // until the offloaded set fits (`auto` then improves it by single-device changes at the true cost, within its
+    // time limit).
     SearchResult solve(const PaperTable& t, const PaperSystem& s, const MethodInfo& method, const MethodArgs& args,
                        Span<std::int32_t> choice);
 
@@ -48,7 +49,8 @@ private:
     bool set_fits(const PaperTable& t, const PaperSystem& s, Span<const std::int32_t> choice);
     void repair(const PaperTable& t, const PaperSystem& s, Span<std::int32_t> choice);
     double exhaustive(const PaperTable& t, const PaperSystem& s, Span<std::int32_t> choice, double incumbent);
-    double improve(const PaperTable& t, const PaperSystem& s, Span<std::int32_t> choice, double cost);
+    double improve(const PaperTable& t, const PaperSystem& s, Span<std::int32_t> choice, double cost,
+                   double seconds);
 
     CellDevices idx_;
     bool proportional_ = true;  // the last set true_cost priced took Theorem 2's shares

@@ -168,7 +168,8 @@ void repair(const OptionTable& t, Pricer& price, Span<std::int32_t> choice) {
                                 "not settle");
 }
 
-double improve(const OptionTable& t, Pricer& price, Span<std::int32_t> choice, double cost) {
+double improve(const OptionTable& t, Pricer& price, Span<std::int32_t> choice, double cost, double seconds) {
+    const Deadline clock{std::chrono::steady_clock::now(), seconds};  // search.hpp: the time budget
     const std::size_t N = t.n_devices();
     std::size_t priced = 0;
     const std::size_t budget = 16 * N + 64;
@@ -181,6 +182,10 @@ double improve(const OptionTable& t, Pricer& price, Span<std::int32_t> choice, d
                 if (k == was) continue;
                 choice[n] = k;
                 if (!(relaxed(t, Span<const std::int32_t>(choice)) < cost - 1e-12 * std::abs(cost))) continue;
+                if ((priced & 15) == 15 && clock.passed()) {
+                    choice[n] = was;
+                    return cost;
+                }
                 const double c = price.cost(Span<const std::int32_t>(choice));
                 ++priced;
                 if (c < cost - 1e-12 * std::abs(cost)) {
@@ -303,7 +308,7 @@ SearchResult solve_with_slack(const OptionTable& t, Span<const double> slack, co
         const double relaxed_cost = r.cost;
         repair(ft, price, fch);
         double cost = price.cost(Span<const std::int32_t>(fch));
-        if (method == "auto") cost = improve(ft, price, fch, cost);
+        if (method == "auto") cost = improve(ft, price, fch, cost, limits.time_limit_s);
         r.proven = r.proven && cost <= relaxed_cost + 1e-9 * std::abs(relaxed_cost);
         r.cost = cost;
         r.lower_bound = std::min(r.lower_bound, cost);
