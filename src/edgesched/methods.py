@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from . import _core
 
 __all__ = ["AUTO_EXHAUSTIVE_CHOICES", "EXHAUSTIVE_MAX_CHOICES", "EXHAUSTIVE_MAX_DEVICES", "GAP_TOL", "METHODS",
-           "NODE_LIMIT", "OPTION_METHODS", "REGISTRY", "TIME_LIMIT", "Method", "check_method", "describe"]
+           "NODE_LIMIT", "OPTION_METHODS", "REGISTRY", "THREADS", "TIME_LIMIT", "Method", "check_method", "describe"]
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,8 @@ AUTO_EXHAUSTIVE_CHOICES: int = _core.AUTO_EXHAUSTIVE_CHOICES
 EXHAUSTIVE_MAX_CHOICES: int = _core.EXHAUSTIVE_MAX_CHOICES
 #: Largest number of devices per cell ``"exhaustive"`` accepts on the paper's problem.
 EXHAUSTIVE_MAX_DEVICES: int = _core.EXHAUSTIVE_MAX_DEVICES
+#: Threads a solve may use (the machine's logical CPUs, read once): cells in turn, the exhaustive search's tasks.
+THREADS: int = _core.MACHINE_THREADS
 
 
 def check_method(method: object, names: Iterable[str]) -> str:
