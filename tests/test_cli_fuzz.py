@@ -1,7 +1,8 @@
 """Fuzzing the command line's file formats: hypothesis mutates the example files (scenario TOML, devices CSV,
-accuracy CSV, sweep TOML, simulation TOML, trace CSV) and runs them through ``edgesched.cli.main`` in this
-process, and for a sample through the console entry point in a subprocess. Whatever the mutation, the command
-succeeds or fails with exactly one line on stderr that names a file, and never with a traceback."""
+accuracy CSV, sweep TOML, simulation TOML, trace CSV, and those of a city of applications) and runs them through
+``edgesched.cli.main`` in this process, and for a sample through the console entry point in a subprocess.
+Whatever the mutation, the command succeeds or fails with exactly one line on stderr that names a file, and never
+with a traceback."""
 from __future__ import annotations
 
 import contextlib
@@ -32,6 +33,8 @@ _SMALLER = {
                              ('["greedy", "auto", "local", "edge", "random"]', '["greedy", "local"]')],
     "simulate_city.toml": [("steps = 200", "steps = 3"), ("n_stations = 25", "n_stations = 4"),
                            ("devices_per_station = 40.0", "devices_per_station = 5.0")],
+    "simulate_applications.toml": [("steps = 100", "steps = 3"), ("n_stations = 25", "n_stations = 4"),
+                                   ("devices_per_station = 40.0", "devices_per_station = 5.0")],
 }
 
 #: target -> (the example files it needs, the file mutated, the command line; {dir} is the copy's folder)
@@ -48,6 +51,14 @@ TARGETS: dict[str, tuple[tuple[str, ...], str, list[str]]] = {
                       ["simulate", "{dir}/simulate_city.toml", "--out", "{dir}/out", "--no-progress"]),
     "trace CSV": (("simulate_trace.toml", "simulate_trace.csv"), "simulate_trace.csv",
                   ["simulate", "{dir}/simulate_trace.toml", "--out", "{dir}/out", "--no-progress"]),
+    "applications TOML": (("applications.toml", "applications_devices.csv", "sensor_accuracy.csv"),
+                          "applications.toml", ["solve", "{dir}/applications.toml", "-o", "{dir}/schedule.csv"]),
+    "applications devices CSV": (("applications.toml", "applications_devices.csv", "sensor_accuracy.csv"),
+                                 "applications_devices.csv", ["solve", "{dir}/applications.toml"]),
+    "simulate applications TOML": (("simulate_applications.toml", "sensor_accuracy.csv"),
+                                   "simulate_applications.toml",
+                                   ["simulate", "{dir}/simulate_applications.toml", "--out", "{dir}/out",
+                                    "--no-progress"]),
 }
 
 NUMBERS = ["0", "-1", "1e-320", "1e-300", "0.5", "2", "7", "1e30", "1e308", "1e999", "nan", "inf", "-inf", '"5e6"',

@@ -16,10 +16,10 @@ from ._files import ScenarioFileError, output_dir, output_file
 from .experiments import profiling
 from .experiments.reproduce import FIGURES, reproduce
 from .experiments.sweep import SweepTaskError
-from .methods import EXHAUSTIVE_MAX_DEVICES, METHODS
+from .methods import EXHAUSTIVE_MAX_DEVICES, METHODS, OPTION_METHODS
 from .model.results import Schedule, certificate_text
 from .online import cli as online_cli
-from .scenarios import load_scenario, paper_default
+from .scenarios import ApplicationScenario, load_scenario, paper_default
 from .solvers.offloading import solve
 
 __all__ = ["SUBCOMMANDS", "build_parser", "main"]
@@ -109,6 +109,11 @@ def _solve(args: argparse.Namespace) -> int:
     if args.output:
         output_file(args.output, "-o")
     sc = load_scenario(args.scenario)
+    if isinstance(sc, ApplicationScenario):
+        return _solve_applications(sc, args)
+    if args.method not in METHODS:
+        raise ValueError(f"{sc.path}: --method {args.method} solves option tables, as a scenario of applications "
+                         f"has; this file gives one model per device: use one of {', '.join(METHODS)}")
     schedule = sc.solve(method=args.method, seed=args.seed)
     print(f"{sc.path}: {sc.n_devices} devices, {len(sc.server_names)} server(s), method {args.method!r}")
     print(schedule.summary())
@@ -123,6 +128,27 @@ def _solve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _solve_applications(sc: ApplicationScenario, args: argparse.Namespace) -> int:
+    """``edgesched solve`` of a scenario of applications: through the pipeline, results per application."""
+    result = sc.solve(method=args.method, seed=args.seed)
+    cloud = "a cloud" if sc.pipeline.cloud is not None else "no cloud"
+    print(f"{sc.path}: {sc.n_devices} devices of {len(sc.applications)} application(s), {len(sc.server_names)} "
+          f"edge server(s), {cloud}, method {args.method!r}")
+    print(f"{args.method}: cost {result.cost:.6g} ({certificate_text(result.cost, result.lower_bound)}"
+          f"{', optimal' if result.optimal else ''})")
+    print(result.applications_table())
+    if args.output:
+        sc.write_schedule(result, args.output)
+        print(f"schedule of {sc.n_devices} devices written to {args.output}")
+    else:
+        print(result.table())
+    return 0
+
+
+#: Methods ``edgesched solve`` accepts: the paper's problem's, then those of option tables only.
+SOLVE_METHODS = (*METHODS, *(m for m in OPTION_METHODS if m not in METHODS))
+
+
 def add_solve_parser(sub: Any) -> argparse.ArgumentParser:
     """``edgesched solve SCENARIO.toml [-o schedule.csv] [--method auto] [--seed S]``."""
     p = sub.add_parser("solve", help="solve a scenario file (TOML; format in docs/scenario-format.md)",
@@ -130,7 +156,8 @@ def add_solve_parser(sub: Any) -> argparse.ArgumentParser:
                                    "with -o (one row per device).")
     p.add_argument("scenario", help="scenario file (TOML)")
     p.add_argument("-o", "--output", metavar="CSV", help="write the per-device schedule to this CSV file")
-    p.add_argument("--method", choices=METHODS, default="auto", help="solver (default auto)")
+    p.add_argument("--method", choices=SOLVE_METHODS, default="auto",
+                   help="solver (default auto); a scenario of applications takes any method of option tables")
     p.add_argument("--seed", type=int, default=0, help="seed of the random baseline (default 0)")
     p.set_defaults(func=_solve)
     return p
@@ -146,7 +173,7 @@ def _sweep(args: argparse.Namespace) -> int:
     out = output_dir(args.out or spec.out, "--out" if args.out else f"sweep.out of {spec.path}")
     t0 = time.perf_counter()
     runs = sweep(spec.grid, spec.seeds, store=os.path.join(out, "store"), max_workers=args.workers,
-                 chunk_size=spec.chunk_size, progress=False if args.no_progress else None)
+                 chunk_size=spec.chunk_size, progress=False if args.no_progress else None, scheduler=args.scheduler)
     varied = [k for k, v in spec.grid.items() if len(v) > 1]
     summary = summarize(runs, varied or ["scenario"], ["cost_per_device", "delay_s", "energy_j", "offload_rate"])
     for frame, name in ((runs, "results.csv"), (summary, "summary.csv")):
@@ -155,7 +182,9 @@ def _sweep(args: argparse.Namespace) -> int:
             frame.to_csv(path, index=False)
         except OSError as exc:
             raise ScenarioFileError(f"{path}: cannot write the sweep's {name}: {exc.strerror}") from None
-    print(f"{spec.path}: {len(runs)} rows ({len(spec.seeds)} seeds a point) in {time.perf_counter() - t0:.1f} s")
+    where = f" on the Dask cluster at {args.scheduler}" if args.scheduler else ""
+    print(f"{spec.path}: {len(runs)} rows ({len(spec.seeds)} seeds a point) in {time.perf_counter() - t0:.1f} s"
+          f"{where}")
     wide = summary.pivot_table(index=varied or ["scenario"], columns="metric", values="mean", sort=False)
     print(wide.to_string(float_format=lambda v: f"{v:.4g}"))
     print(f"results: {os.path.join(out, 'results.csv')}, means and 95% intervals: {os.path.join(out, 'summary.csv')}")
@@ -163,16 +192,20 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def add_sweep_parser(sub: Any) -> argparse.ArgumentParser:
-    """``edgesched sweep SWEEP.toml [--out DIR] [--workers N]``."""
+    """``edgesched sweep SWEEP.toml [--out DIR] [--workers N] [--scheduler ADDRESS]``."""
     p = sub.add_parser("sweep", help="run a sweep file (TOML): parameters x seeds, resumable",
-                       description="Run every grid point of a sweep file with every seed on a process pool. "
-                                   "Results are stored in DIR/store as they finish, so an interrupted sweep "
-                                   "resumes where it stopped; DIR/results.csv and DIR/summary.csv are written "
-                                   "at the end.")
+                       description="Run every grid point of a sweep file with every seed on a process pool, or on "
+                                   "the workers of a running Dask cluster (--scheduler). Results are stored in "
+                                   "DIR/store as they finish, so an interrupted sweep resumes where it stopped; "
+                                   "DIR/results.csv and DIR/summary.csv are written at the end.")
     p.add_argument("sweep", help="sweep file (TOML)")
     p.add_argument("--out", metavar="DIR", default=None,
                    help="output directory (default: the file's [sweep] out, else FILE-results next to it)")
-    p.add_argument("--workers", type=_count, default=None, help="worker processes (default: one per CPU)")
+    p.add_argument("--workers", type=_count, default=None,
+                   help="worker processes (default: one per CPU; on a cluster, its workers' threads)")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="run on a running Dask cluster, given its scheduler's address (tcp://host:8786); its "
+                        "workers need edgesched installed (pip install 'edgesched[dask]')")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_sweep)
     return p

@@ -2,8 +2,9 @@
 
 :func:`sweep` evaluates ``evaluate(params, seed)`` for every grid point and seed on a
 :class:`concurrent.futures.Executor` (a local process pool by default; ``dask.distributed``'s
-``Client.get_executor()`` -- or the ``Client`` itself -- on a cluster) and returns a tidy
-:class:`pandas.DataFrame`: one column per parameter, ``seed``, then one column per metric.
+``Client.get_executor()`` -- or the ``Client`` itself -- on a cluster, or the workers of a running Dask
+scheduler given by its address, ``scheduler=``) and returns a tidy :class:`pandas.DataFrame`: one column per
+parameter, ``seed``, then one column per metric.
 
 The store (:mod:`edgesched.experiments.store`) is a directory of Parquet chunks. Each chunk holds the rows of
 whole tasks, tagged with a deterministic task key (a hash of the evaluator's name, the parameters with equal
@@ -21,15 +22,17 @@ pandas, pyarrow and tqdm are optional (``pip install 'edgesched[sweep]'``) and i
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import itertools
 import json
 import math
 import multiprocessing
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from typing import Any
 
 import numpy as np
@@ -39,7 +42,7 @@ from .._optional import need, progress_bar
 from .evaluate import evaluate_paper, evaluate_paper_batch
 from .store import COMPACT_OVER, Store, Task, canonical, plain
 
-__all__ = ["SweepTaskError", "default_executor", "grid_points", "summarize", "sweep"]
+__all__ = ["CONNECT_TIMEOUT", "SweepTaskError", "connect", "default_executor", "grid_points", "summarize", "sweep"]
 
 
 class SweepTaskError(RuntimeError):
@@ -186,6 +189,37 @@ def _worker_count(executor: Any, max_workers: int | None) -> int:
     return os.cpu_count() or 1
 
 
+#: Seconds :func:`connect` waits for a scheduler.
+CONNECT_TIMEOUT = 10.0
+
+
+def connect(address: str, timeout: float | None = None) -> Any:
+    """A ``dask.distributed.Client`` of the running scheduler at ``address`` (``"tcp://host:8786"``); close it
+    when done. ValueError naming the address when none answers there within ``timeout`` seconds (default
+    :data:`CONNECT_TIMEOUT`), or what answers is not a scheduler; ImportError naming the extra without
+    ``dask.distributed``."""
+    timeout = CONNECT_TIMEOUT if timeout is None else timeout
+    distributed = need("distributed", "dask", "a sweep on a Dask cluster")
+    if not isinstance(address, str) or not address.strip():
+        raise ValueError(f"scheduler is {address!r}; give a scheduler's address, such as tcp://10.0.0.5:8786")
+    try:
+        return distributed.Client(address.strip(), timeout=timeout, set_as_default=False)
+    except Exception as exc:  # nothing there (OSError), no port (ValueError), something else answering
+        reason = f"{type(exc).__name__}: {exc}"
+    _collect_quietly()  # the half-made client's finaliser would print about the failed connection
+    raise ValueError(f"scheduler {address.strip()}: cannot connect to a Dask scheduler there ({reason})")
+
+
+def _collect_quietly() -> None:
+    """Collect garbage with unraisable exceptions (finalisers that fail) dropped."""
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+
+
 def default_executor(max_workers: int | None) -> ProcessPoolExecutor:
     # spawn: the same behaviour on every platform, and safe when the caller runs threads.
     return ProcessPoolExecutor(max_workers=max_workers, mp_context=multiprocessing.get_context("spawn"))
@@ -202,6 +236,7 @@ def sweep(
     chunk_size: int | None = None,
     progress: bool | None = None,
     backend: str | None = None,
+    scheduler: str | None = None,
 ) -> Any:
     """Evaluate every grid point with every seed; return the results as a tidy DataFrame.
 
@@ -231,6 +266,12 @@ def sweep(
         worker, at most 256 tasks.
     progress : bool, optional
         Show a tqdm progress bar on stderr. ``None``: only when stderr is a terminal.
+    scheduler : str, optional
+        The address of a running ``dask.distributed`` scheduler (``"tcp://10.0.0.5:8786"``,
+        ``pip install 'edgesched[dask]'``): the tasks run on its workers, through a client connected here and
+        closed on return (:func:`connect`), with the same rows and the same store as a local run. Its workers need
+        edgesched installed and ``evaluate`` importable; use process workers, the solvers hold the GIL while they
+        build tables. ``executor`` must then be None.
     backend : {None, "numpy", "cupy"}
         ``None``: ``evaluate`` per task on the executor. ``"numpy"``/``"cupy"``: the seeds of each grid point
         solved as one batch by :func:`evaluate_paper_batch` in this process (``"cupy"``: on the GPU,
@@ -262,13 +303,28 @@ def sweep(
     if backend is not None:
         if backend not in ("numpy", "cupy"):
             raise ValueError(f"backend is {backend!r}; it must be None, 'numpy' or 'cupy'")
-        if evaluate is not evaluate_paper or executor is not None or max_workers is not None:
+        if evaluate is not evaluate_paper or executor is not None or max_workers is not None or scheduler:
             raise ValueError(f"backend={backend!r} solves the paper's scenarios in batches in this process; "
-                             "leave evaluate, executor and max_workers at their defaults")
+                             "leave evaluate, executor and max_workers at their defaults, and give no scheduler")
+    if scheduler is not None and executor is not None:
+        raise ValueError("give an executor or a scheduler's address, not both")
     points = grid_points(grid)
     # Batched rows lack the gap (NaN): their task keys differ, so one store never mixes the two kinds.
     tasks = _tasks(evaluate_paper_batch if backend else evaluate, points, _seed_list(seeds, len(points)))
     run = (lambda todo, store_, bar: _drain_batched(todo, store_, backend, chunk_size, bar)) if backend else None
+    if scheduler is not None:
+        client = connect(scheduler)
+        try:
+            return _stored(tasks, points, evaluate, store, client, max_workers, chunk_size, progress, run)
+        finally:
+            client.close()
+    return _stored(tasks, points, evaluate, store, executor, max_workers, chunk_size, progress, run)
+
+
+def _stored(tasks: list[Task], points: list[dict[str, Any]], evaluate: Callable[..., Any],
+            store: str | os.PathLike[str] | None, executor: Any, max_workers: int | None, chunk_size: int | None,
+            progress: bool | None, run: Callable[[list[Task], Store, Any], None] | None) -> Any:
+    """:func:`_sweep` on the store at ``store``, or on a temporary one deleted on return."""
     if store is None:
         with tempfile.TemporaryDirectory(prefix="edgesched-sweep-") as tmp:
             return _sweep(tasks, points, evaluate, Store(tmp), executor, max_workers, chunk_size, progress, run,
@@ -348,7 +404,9 @@ def _drain(ex: Executor, evaluate: Callable[..., Any], batches: list[list[Task]]
                 batch = pending.pop(fut)
                 try:
                     results = fut.result()
-                except BrokenExecutor as exc:
+                except SweepTaskError:
+                    raise
+                except Exception as exc:  # a pool broken, a cluster's worker killed, a future cancelled
                     raise SweepTaskError(f"a worker died evaluating parameters {batch[0].params} with seed "
                                          f"{batch[0].seed} (and the rest of its batch): {type(exc).__name__}: "
                                          f"{exc}; the tasks finished before are stored") from None

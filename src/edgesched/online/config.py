@@ -16,8 +16,9 @@ from ..physics.accuracy import default_curve, min_frames
 from ..physics.channel import DEFAULT_NOISE_DBM_PER_HZ, channel_gain, noise_power_watt
 from ..physics.macs import MODELS, model_macs
 from ..scenarios import frame_bits_rgb
+from .apps_config import APP_SECTIONS, CityApps, read_city_apps
 
-__all__ = ["FIELDS", "TRIGGERS", "SimConfig", "load_config"]
+__all__ = ["FIELDS", "TRIGGERS", "CityApps", "SimConfig", "load_config"]
 
 TRIGGERS = ("every", "periodic", "drift", "never")
 _INT1 = Num(low=1, strict=False, integer=True)
@@ -128,11 +129,14 @@ def _cross_check(v: dict[str, Any], where: str = "") -> None:
             if v[name] != 0:
                 raise ScenarioFileError(f"{where}{key(name)} is {v[name]!r}; with a trace it must be 0 (the trace "
                                         "decides which devices are present)")
+    options = 0
+    if v.get("apps") is not None:
+        options = v["apps"].check_feasible(v["k_nearest"], where, "applications" if where else "apps.applications")
     best = default_curve().best_accuracy
     if v["alpha_range"][1] > best:
         raise ScenarioFileError(f"{where}{key('alpha_range')}[1] is {v['alpha_range'][1]!r}; the accuracy curve "
                                 f"reaches at most {best:.6g}")
-    _check_memory(v, where, key)
+    _check_memory(v, where, key, options)
     _check_magnitudes(v, where, key)
 
 
@@ -161,8 +165,13 @@ def expected_devices(v: dict[str, Any]) -> float:
     return max(1.0, v["devices_per_station"] * v["n_stations"]) + arrivals + 10.0 * math.sqrt(arrivals) + 10
 
 
-def _check_memory(v: dict[str, Any], where: str, key: Any) -> None:
-    """ScenarioFileError naming the key when the stations, the devices or the series cannot fit in memory."""
+#: Memory per option of a device's menu in a city of applications (its table row and the solver's copies), bytes.
+_OPTION_BYTES = 256
+
+
+def _check_memory(v: dict[str, Any], where: str, key: Any, options: int = 0) -> None:
+    """ScenarioFileError naming the key when the stations, the devices or the series cannot fit in memory
+    (``options``: the most options a device's menu holds, in a city of applications)."""
     def label(name: str) -> str:
         return f"{where}{key(name)} is {v[name]!r}"
 
@@ -172,8 +181,8 @@ def _check_memory(v: dict[str, Any], where: str, key: Any) -> None:
     arriving = v["arrival_rate"] * max(v["steps"] - 1, 0)
     cause = label("devices_per_station") + f" with {key('n_stations')} = {v['n_stations']}" if initial >= arriving \
         else label("arrival_rate") + f" over {key('steps')} = {v['steps']} steps"
-    fits_in_memory(cause, expected_devices(v), _device_bytes(v["k_nearest"]),
-                   f"devices with {v['k_nearest']} link(s) each")
+    fits_in_memory(cause, expected_devices(v), _device_bytes(v["k_nearest"]) + _OPTION_BYTES * options,
+                   f"devices with {v['k_nearest']} link(s) each" + (f" and up to {options} options" if options else ""))
 
 
 #: Defaults the magnitude checks measure a value's oddness against (keys in dB by difference, others by ratio).
@@ -319,6 +328,12 @@ class SimConfig:
     cold_node_limit : int
         Branch-and-bound nodes of cold re-solves (0: none; only worth it below a few hundred devices). No time
         limit applies, so a run is reproducible.
+    apps : CityApps, optional
+        A city of applications (:mod:`edgesched.online.apps_config`): devices run these applications' variants,
+        placed locally, on a station, in the cloud or split, and draw their application, hardware,
+        requirement and transmit power from it; ``alpha_range``, ``f_local_max_range``, ``tx_power_range``,
+        ``kappa``, ``rho`` and ``model`` then do not apply. None: every device runs ``model`` (the paper's two
+        options).
     """
 
     steps: int = 100
@@ -357,9 +372,13 @@ class SimConfig:
     drift_threshold: float = 0.005
     warm: bool = True
     cold_node_limit: int = 0
+    apps: CityApps | None = None
 
     def __post_init__(self) -> None:
-        values = {f.name: _check(f.name, getattr(self, f.name)) for f in fields(self)}
+        values = {f.name: _check(f.name, getattr(self, f.name)) for f in fields(self) if f.name in FIELDS}
+        if self.apps is not None and not isinstance(self.apps, CityApps):
+            raise ValueError(f"apps is a {type(self.apps).__name__}; expected a CityApps or None")
+        values["apps"] = self.apps
         _cross_check(values)
         for name, value in values.items():
             object.__setattr__(self, name, value)
@@ -373,9 +392,22 @@ def load_config(path: str | os.PathLike[str]) -> SimConfig:
     path_s = os.fspath(path)
     doc = read_toml(path_s, "simulation file")
     by_key = {(section, key): name for name, (section, key, _) in FIELDS.items()}
-    sections = sorted({section for section, _ in by_key})
+    sections = sorted({section for section, _ in by_key} | set(APP_SECTIONS))
     values: dict[str, Any] = {f.name: f.default for f in fields(SimConfig)}
-    for section, table in check_keys(f"{path_s}: ", doc, sections, "section").items():
+    check_keys(f"{path_s}: ", doc, sections, "section")
+    if "applications" in doc:
+        if "devices" in doc:
+            raise ScenarioFileError(f"{path_s}: devices is given, but the file describes applications: each "
+                                    "[applications.NAME] gives its devices' alpha_range, hardware and tx_power_range")
+        values["apps"] = read_city_apps(path_s, doc)
+    else:
+        for section in APP_SECTIONS:
+            if section in doc:
+                raise ScenarioFileError(f"{path_s}: {section} is given, but there are no [applications.NAME] tables "
+                                        "(a city of applications needs at least one)")
+    for section, table in doc.items():
+        if section in APP_SECTIONS:
+            continue
         where = f"{path_s}: {section}."
         allowed = sorted(k for s, k in by_key if s == section)
         for key, value in check_keys(where, table, allowed, f"[{section}]").items():

@@ -5,6 +5,9 @@ weights (``[system]``), one or more edge servers (``[[servers]]``, each an indep
 uplink and CPU), DNN models with their accuracy tables (``[models.NAME]``), and the devices, inline
 (``[[devices]]``) or in a CSV file (``devices = "devices.csv"``, relative to the scenario file). Every error
 names the file, the key and the row: ``scenario.toml: devices[3].rate is -1.0; rate must be > 0 bit/s``.
+
+A file with ``[applications.NAME]`` tables describes a city of applications instead
+(:mod:`edgesched.scenarios.app_scenario`); :func:`load_scenario` reads either kind.
 """
 from __future__ import annotations
 
@@ -23,30 +26,28 @@ from .._files import (
     ScenarioFileError,
     check_keys,
     output_file,
-    read_csv,
     read_toml,
-    relative_path,
     shown,
     text_value,
 )
 from ..model.defaults import KAPPA, RHO
 from ..model.devices import DEVICE_FIELDS, DeviceFields, Devices
 from ..model.results import Schedule
-from ..physics.accuracy import AccuracyCurve, default_curve, min_frames
-from ..physics.channel import DEFAULT_NOISE_DBM_PER_HZ, noise_power_watt, shannon_rate
+from ..physics.accuracy import AccuracyCurve, min_frames
+from ..physics.channel import shannon_rate
 from ..physics.macs import MODELS, model_macs
 from ..solvers.offloading import solve_offloading
+from .app_scenario import ApplicationScenario, load_applications
 from .paper import frame_bits_rgb
+from .tables import COUNT, UNIT, accuracy_curve, check_noise, device_rows, pick, system_table, table_pairs
 
-__all__ = ["ScenarioFile", "ScenarioFileError", "load_scenario"]
+__all__ = ["ApplicationScenario", "ScenarioFile", "ScenarioFileError", "load_scenario"]
 
 
 _POSITIVE_HZ = Num("Hz")
-_UNIT = Num(low=0.0, strict=False, high=1.0)
-_SYSTEM = {"w_delay": Num("1/s"), "w_energy": Num("1/J", strict=False), "noise_dbm_per_hz": Num(low=None)}
+_UNIT = UNIT
 _SERVER_NUM = {"bandwidth": _POSITIVE_HZ, "f_edge_max": _POSITIVE_HZ}
-#: Counts of frames, pixels, channels, bits and classes: whole numbers that fit in 32 bits.
-_COUNT = Num(low=1, strict=False, integer=True, high=2**31 - 1)
+_COUNT = COUNT
 _MODEL_INT = {"max_frames": _COUNT, "height": _COUNT, "width": _COUNT, "channels": _COUNT,
               "bits_per_sample": _COUNT, "num_classes": _COUNT}
 _DEVICE_NUM = {
@@ -201,14 +202,6 @@ class ScenarioFile(DeviceFields):
             raise ScenarioFileError(f"{path_s}: cannot write the schedule: {exc.strerror}") from None
 
 
-def _system(path: str, doc: dict[str, Any]) -> dict[str, float]:
-    where = f"{path}: system."
-    table = check_keys(where, doc.get("system", {}), _SYSTEM, "[system]")
-    out = {"w_delay": 0.5, "w_energy": 0.5, "noise_dbm_per_hz": DEFAULT_NOISE_DBM_PER_HZ}
-    out.update({k: _SYSTEM[k].check(where, k, v) for k, v in table.items()})
-    return out
-
-
 def _servers(path: str, doc: dict[str, Any], noise_dbm_per_hz: float) -> list[_Server]:
     raw = doc.get("servers")
     if not isinstance(raw, list) or not raw:
@@ -230,25 +223,10 @@ def _servers(path: str, doc: dict[str, Any], noise_dbm_per_hz: float) -> list[_S
             raise ScenarioFileError(f"{where}position is {pos!r}; position must be [x, y] in m")
         xy = tuple(Num("m", low=None).check(where, f"position[{i}]", v) for i, v in enumerate(pos))
         bandwidth = _SERVER_NUM["bandwidth"].check(where, "bandwidth", t["bandwidth"])
-        with np.errstate(all="ignore"):
-            noise = float(noise_power_watt(bandwidth, noise_dbm_per_hz))
-        if not (math.isfinite(noise) and noise >= np.finfo(np.float64).tiny):
-            raise ScenarioFileError(f"{where}bandwidth is {bandwidth!r} Hz; with system.noise_dbm_per_hz = "
-                                    f"{noise_dbm_per_hz!r} the noise power N0 B is {noise:g} W, which must be a "
-                                    "finite normal number (> 0): check the units of the two")
+        check_noise(where, bandwidth, noise_dbm_per_hz)
         out.append(_Server(name, bandwidth, _SERVER_NUM["f_edge_max"].check(where, "f_edge_max", t["f_edge_max"]),
                            (xy[0], xy[1])))
     return out
-
-
-def _table_pairs(where: str, key: str, value: Any, column: str) -> tuple[list[Any], list[Any]]:
-    t = check_keys(f"{where}{key}.", value, {"frames", column}, f"{key} table")
-    if "frames" not in t or column not in t:
-        raise ScenarioFileError(f"{where}{key} must have frames = [...] and {column} = [...]")
-    frames, values = t["frames"], t[column]
-    if not isinstance(frames, list) or not isinstance(values, list) or len(frames) != len(values) or not frames:
-        raise ScenarioFileError(f"{where}{key}.frames and {key}.{column} must be non-empty lists of equal length")
-    return frames, values
 
 
 def _models(path: str, doc: dict[str, Any]) -> dict[str, _Model]:
@@ -260,19 +238,7 @@ def _models(path: str, doc: dict[str, Any]) -> dict[str, _Model]:
         where = f"{path}: models.{name}."
         t = check_keys(where, table, {"macs", "accuracy", *_MODEL_INT}, f"[models.{name}]")
         ints = {k: _MODEL_INT[k].whole(where, k, t[k]) for k in _MODEL_INT if k in t}
-        acc = t.get("accuracy", "default")
-        if acc == "default":
-            curve = default_curve()
-        elif isinstance(acc, str):
-            curve = _accuracy_csv(relative_path(path, acc), name, f"{where}accuracy is {shown(acc)}; ")
-        else:
-            frames, values = _table_pairs(where, "accuracy", acc, "accuracy")
-            frames = [_COUNT.whole(where, f"accuracy.frames[{i}]", f) for i, f in enumerate(frames)]
-            values = [_UNIT.check(where, f"accuracy.accuracy[{i}]", v) for i, v in enumerate(values)]
-            try:
-                curve = AccuracyCurve.from_table(frames, values, name=name)
-            except ValueError as exc:
-                raise ScenarioFileError(f"{where}accuracy: {exc}") from None
+        curve = accuracy_curve(path, where, t.get("accuracy", "default"), name)
         macs: Any = t.get("macs", name)
         if isinstance(macs, str):
             if macs not in MODELS:
@@ -280,7 +246,7 @@ def _models(path: str, doc: dict[str, Any]) -> dict[str, _Model]:
                                         f"({', '.join(sorted(MODELS))}) or a table macs = {{ frames = [...], "
                                         "macs = [...] }")
         else:
-            frames, values = _table_pairs(where, "macs", macs, "macs")
+            frames, values = table_pairs(where, "macs", macs, "macs")
             macs = {_COUNT.whole(where, f"macs.frames[{i}]", f): Num("MAC").check(where, f"macs.macs[{i}]", v)
                     for i, (f, v) in enumerate(zip(frames, values))}
         h, w = ints.get("height", 112), ints.get("width", 112)
@@ -288,48 +254,6 @@ def _models(path: str, doc: dict[str, Any]) -> dict[str, _Model]:
         out[name] = _Model(name, curve, macs, ints.get("max_frames", curve.max_frames), h, w,
                            ints.get("num_classes", 400), float(bits))
     return out
-
-
-def _accuracy_csv(path: str, name: str, named_by: str) -> AccuracyCurve:
-    """An accuracy table from a CSV file with a header naming ``frames`` and ``accuracy`` (other columns
-    ignored; ``#`` comments and blank lines skipped); errors name the file and the row."""
-    rows = _csv_rows(path, "accuracy CSV", named_by)
-    (header_line, header), data = rows[0], rows[1:]
-    names = [h.strip().lower() for h in header]
-    for col in ("frames", "accuracy"):
-        if col not in names:
-            raise ScenarioFileError(f"{path}: row {header_line}: the header {shown(header)} has no {col!r} column; "
-                                    "expected a header 'frames,accuracy'")
-    i_f, i_a = names.index("frames"), names.index("accuracy")
-    frames, accuracy = [], []
-    for line, row in data:
-        where = f"{path}: row {line}: "
-        if len(row) != len(header):
-            raise ScenarioFileError(f"{where}expected {len(header)} columns, got {len(row)}")
-        frames.append(int(_COUNT.cell(where, "frames", row[i_f].strip())))
-        accuracy.append(_UNIT.cell(where, "accuracy", row[i_a].strip()))
-    try:
-        return AccuracyCurve.from_table(frames, accuracy, name=name)
-    except ValueError as exc:  # names the table index of the bad point: give its row instead
-        index = getattr(exc, "index", None)
-        at = f"row {data[index][0]}: " if isinstance(index, int) and 0 <= index < len(data) else ""
-        raise ScenarioFileError(f"{path}: {at}{exc}") from None
-
-
-def _csv_rows(path: str, what: str, named_by: str) -> list[tuple[int, list[str]]]:
-    """The rows of a CSV file that a scenario file names (a header and at least one row); an unreadable file is
-    reported after ``named_by`` (the key that names it), a malformed one by its own path and row."""
-    try:
-        rows = read_csv(path, what)
-    except ScenarioFileError as exc:
-        text = str(exc)
-        unreadable = f"{path}: cannot read the {what}: "
-        if text.startswith(unreadable):
-            raise ScenarioFileError(f"{named_by}cannot read {path}: {text[len(unreadable):]}") from None
-        raise
-    if len(rows) < 2:
-        raise ScenarioFileError(f"{path}: expected a header row and at least one data row")
-    return rows
 
 
 def _device_values(where: str, raw: Mapping[str, Any], *, defaults: bool = False, cells: bool = False
@@ -349,45 +273,12 @@ def _device_values(where: str, raw: Mapping[str, Any], *, defaults: bool = False
     return out
 
 
-def _device_rows(path: str, doc: dict[str, Any]) -> list[tuple[str, dict[str, Any], bool]]:
-    """Each device's error prefix, raw values and whether they are CSV cells, from [[devices]] or from the CSV
-    file it names."""
-    raw = doc.get("devices")
-    if isinstance(raw, str):
-        csv_path = relative_path(path, raw)
-        rows = _csv_rows(csv_path, "devices CSV", f"{path}: devices is {shown(raw)}; ")
-        (header_line, head), data = rows[0], rows[1:]
-        header = [h.strip() for h in head]
-        for i, h in enumerate(header):
-            if h in header[:i]:
-                raise ScenarioFileError(f"{csv_path}: row {header_line}: the header names {h!r} twice")
-        out = []
-        for lineno, row in data:
-            if len(row) != len(header):
-                raise ScenarioFileError(f"{csv_path}: row {lineno}: expected {len(header)} columns "
-                                        f"({shown(', '.join(header))[1:-1]}), got {len(row)}")
-            cells = {h: c.strip() for h, c in zip(header, row) if c.strip()}  # a blank cell: not given
-            out.append((f"{csv_path}: row {lineno}: ", cells, True))
-        return out
-    if not isinstance(raw, list) or not raw:
-        raise ScenarioFileError(f"{path}: devices is missing or empty; give [[devices]] tables or "
-                                "devices = \"FILE.csv\"")
-    return [(f"{path}: devices[{i}].", t, False) for i, t in enumerate(raw)]
-
-
-def _pick(where: str, key: str, value: str | None, known: Mapping[str, Any], what: str) -> str:
-    if value is None:
-        if len(known) == 1:
-            return next(iter(known))
-        raise ScenarioFileError(f"{where}{key} is missing; with several {what} each device must name one "
-                                f"({', '.join(known)})")
-    if value not in known:
-        raise ScenarioFileError(f"{where}{key} is {value!r}; known {what}: {', '.join(known)}")
-    return value
-
-
-def load_scenario(path: str | os.PathLike[str]) -> ScenarioFile:
+def load_scenario(path: str | os.PathLike[str]) -> ScenarioFile | ApplicationScenario:
     """Read and check a scenario file (format: ``docs/scenario-format.md``).
+
+    A file with ``[applications.NAME]`` tables describes a city of applications and gives an
+    :class:`~edgesched.scenarios.app_scenario.ApplicationScenario`, solved through the pipeline; any other
+    file one model per device (a :class:`ScenarioFile`).
 
     Raises
     ------
@@ -396,8 +287,10 @@ def load_scenario(path: str | os.PathLike[str]) -> ScenarioFile:
     """
     path_s = os.fspath(path)
     doc = read_toml(path_s, "scenario file")
+    if "applications" in doc:
+        return load_applications(path_s, doc)
     check_keys(f"{path_s}: ", doc, {"system", "servers", "models", "device_defaults", "devices"}, "top-level")
-    system = _system(path_s, doc)
+    system = system_table(path_s, doc)
     servers = {s.name: s for s in _servers(path_s, doc, system["noise_dbm_per_hz"])}
     models = _models(path_s, doc)
     defaults = {**_DEVICE_DEFAULTS,
@@ -406,7 +299,7 @@ def load_scenario(path: str | os.PathLike[str]) -> ScenarioFile:
         "device", "server", "model", "alpha", "frames", "macs", "frame_bits", "rate", "distance", "tx_power",
         "f_local_max", "kappa", "rho")}
     origin: list[str] = []
-    for i, (where, raw, cells) in enumerate(_device_rows(path_s, doc)):
+    for i, (where, raw, cells) in enumerate(device_rows(path_s, doc)):
         origin.append(where)
         d = {**defaults, **_device_values(where, raw, cells=cells)}
         for key in _REQUIRED:
@@ -415,8 +308,8 @@ def load_scenario(path: str | os.PathLike[str]) -> ScenarioFile:
         name = d.get("name", f"device{i}")
         if name in cols["device"]:
             raise ScenarioFileError(f"{where}name is {name!r}, which an earlier device already has")
-        server = servers[_pick(where, "server", d.get("server"), servers, "servers")]
-        model = models[_pick(where, "model", d.get("model"), models, "models")]
+        server = servers[pick(where, "server", d.get("server"), servers, "servers")]
+        model = models[pick(where, "model", d.get("model"), models, "models")]
         try:
             frames = int(min_frames(model.curve, d["alpha"], int(d.get("max_frames", model.max_frames))))
         except ValueError as exc:
