@@ -97,12 +97,12 @@ public:
         limits_.time_limit_s = time_limit;
         limits_.gap_tol = gap_tol;
         const Span<const std::int64_t> labels = view1d(cell, "cell");
-        cells_ = partition_cells(labels, n_, n_cells);
-        if (labels.size != 0) {
-            cell_ = output_array<std::int64_t>(labels.size);
-            std::copy(labels.begin(), labels.end(), cell_.mutable_data());
-            freeze(cell_);  // every schedule of the handle holds this one read-only copy
+        if (labels.size != 0) cell_ = output_array<std::int64_t>(labels.size);
+        {
+            py::gil_scoped_release release;  // each label read once, into the handle's copy (cells.hpp)
+            cells_ = partition_cells(labels, view1d_mut(cell_), n_, n_cells);
         }
+        if (labels.size != 0) freeze(cell_);  // every schedule of the handle holds this one read-only copy
         std::size_t busy = 0;
         for (std::size_t k = 0; k < n_cells; ++k) busy += cells_.ptr[k + 1] > cells_.ptr[k] ? 1 : 0;
         const auto threads = static_cast<unsigned>(std::min<std::size_t>(machine_threads(), busy));
