@@ -2,6 +2,8 @@
 Offloader handle equal to solve_offloading and the oracle."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -109,6 +111,7 @@ def test_thin_call_equals_the_checked_path(kw, method):
     for f in FIELDS:
         assert not getattr(fast, f).flags.writeable
     assert fast.offload.dtype == bool and fast.delay.dtype == np.float64
+    assert type(fast) is es.Schedule and set(vars(fast)) == {f.name for f in dataclasses.fields(es.Schedule)}
 
 
 def test_thin_call_scalars_ints_and_numpy_scalars():

@@ -136,10 +136,13 @@ def try_solve_paper(
     macs: object, frames: object, frame_bits: object, rate: object, tx_power: object, f_local_max: object,
     kappa: object, rho: object, f_edge_max: object, w_delay: object, w_energy: object, method: object,
     seed: object, node_limit: object, time_limit: object, gap_tol: object,
-) -> dict[str, Any] | None:
+) -> Any:
     """solve_offloading's one-cell call on the caller's own objects, read in place: float64 arrays (1-D, C order,
-    native), floats, numpy float64 scalars and ints, every value in range. Returns the fields of the Schedule as a
-    dict (arrays fresh and read-only), or None for anything else, which the Python layer then checks and names."""
+    native), floats, numpy float64 scalars and ints, every value in range. Returns the Schedule (arrays fresh and
+    read-only; the dict of its fields before set_schedule_type), or None for anything else, which the Python layer
+    then checks and names."""
+def set_schedule_type(type: type) -> None:
+    """The class the thin call and the handle return their schedules as (edgesched.Schedule)."""
 
 @final
 class PaperHandle:
@@ -153,9 +156,9 @@ class PaperHandle:
         self, macs: object, frames: object, frame_bits: object, rate: object, tx_power: object,
         f_local_max: object, kappa: object, rho: object, f_edge_max: object, w_delay: object, w_energy: object,
         raise_errors: bool,
-    ) -> dict[str, Any] | None:
-        """The schedule's fields (with cells, also cell_lower_bound and cell_proven), or None for inputs that are
-        not plain or not in range (raise_errors: the core's ValueError once they are plain)."""
+    ) -> Any:
+        """The Schedule (with cells, a dict of its fields and cell_lower_bound and cell_proven), or None for inputs
+        that are not plain or not in range (raise_errors: the core's ValueError once they are plain)."""
     @property
     def prices(self) -> NDArray[np.float64]:
         """Shape (2, n_cells): each cell's last lambda (row 0) and mu (row 1); NaN before its first solve."""

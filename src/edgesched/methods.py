@@ -71,7 +71,8 @@ NODE_LIMIT: int = _core.DEFAULT_NODE_LIMIT
 TIME_LIMIT: float = _core.DEFAULT_TIME_LIMIT
 #: Default relative gap at which ``"auto"`` stops searching (like a MIP solver's relative gap limit).
 GAP_TOL: float = 1e-4
-#: Tables of at most this many choices are solved exactly by ``"auto"`` (exhaustive search).
+#: Tables of at most this many choices are solved exactly by ``"auto"`` (bound first, the exhaustive search
+#: only where the reduced-cost enumeration does not finish).
 AUTO_EXHAUSTIVE_CHOICES: int = _core.AUTO_EXHAUSTIVE_CHOICES
 #: Largest number of choices ``"exhaustive"`` enumerates on an option table.
 EXHAUSTIVE_MAX_CHOICES: int = _core.EXHAUSTIVE_MAX_CHOICES

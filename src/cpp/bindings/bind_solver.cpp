@@ -1,8 +1,8 @@
 // Binding of the thin call of the paper's problem and of the handle for repeated solves
-// (src/edgesched/solvers/handle.py): the caller's objects read in place (plain.hpp), and the schedule's fields
-// returned as one dict, its arrays fresh and read-only. Anything the thin call does not take (inputs of other
-// kinds, values out of range, several cells) is left to the Python layer, which checks and names it: the call
-// returns None.
+// (src/edgesched/solvers/handle.py): the caller's objects read in place (plain.hpp), and the schedule returned
+// as a Schedule whose state is one dict of its fields, its arrays fresh and read-only. Anything the thin call
+// does not take (inputs of other kinds, values out of range, several cells) is left to the Python layer, which
+// checks and names it: the call returns None.
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -24,7 +24,7 @@ namespace edgesched {
 namespace {
 
 // The fields of a Schedule (src/edgesched/model/results.py) for one cell, as a dict built with the C API: its
-// keys are made once, `method` is the caller's own string.
+// keys are made once, `method` is the caller's own string. The keys are every field of a Schedule.
 py::dict schedule_fields(ScheduleArrays& a, double cost, double lower_bound, bool proven, py::handle method,
                          double w_delay, double w_energy) {
     static PyObject* const* keys = [] {
@@ -44,6 +44,25 @@ py::dict schedule_fields(ScheduleArrays& a, double cost, double lower_bound, boo
     for (int i = 0; i < 14; ++i)
         if (PyDict_SetItem(d.ptr(), keys[i], values[i].ptr()) != 0) throw py::error_already_set();
     return d;
+}
+
+// The Schedule class (src/edgesched/model/results.py), registered once by the Python layer (set_schedule_type).
+py::handle& schedule_type() {
+    static py::handle type;  // kept for the process: the module that registers it holds it too
+    return type;
+}
+
+// A Schedule holding `fields` (all of its fields) as its state, made as Schedule.adopt_fields makes it: no field
+// checked or copied. Before the class is registered, the dict itself.
+py::object make_schedule(py::dict fields) {
+    const py::handle type = schedule_type();
+    if (!type) return std::move(fields);
+    static PyObject* const empty = PyTuple_New(0);
+    static PyObject* const dict_name = PyUnicode_InternFromString("__dict__");
+    py::object s = py::reinterpret_steal<py::object>(
+        PyBaseObject_Type.tp_new(reinterpret_cast<PyTypeObject*>(type.ptr()), empty, nullptr));  // object.__new__
+    if (!s || PyObject_GenericSetAttr(s.ptr(), dict_name, fields.ptr()) != 0) throw py::error_already_set();
+    return s;
 }
 
 // solve_offloading's arguments (src/edgesched/solvers/offloading.py) when `cell` is None.
@@ -83,7 +102,7 @@ py::object try_solve_paper(py::handle macs, py::handle frames, py::handle frame_
     } catch (const std::invalid_argument&) {  // an unknown method, a value outside the model: the Python layer
         return py::none();                    // names it
     }
-    return schedule_fields(out, cost, bound, proven != 0, method, b1, b2);
+    return make_schedule(schedule_fields(out, cost, bound, proven != 0, method, b1, b2));
 }
 
 // The handle's engine: one partition of the devices into cells, settings checked once by the Python layer, the
@@ -145,7 +164,7 @@ public:
         }
         const py::str name(method_);
         if (cell_.size() == 0) {  // one cell: the schedule's fields as the thin call gives them
-            return schedule_fields(out, cell_cost.data()[0], bound_[0], proven_[0] != 0, name, b1, b2);
+            return make_schedule(schedule_fields(out, cell_cost.data()[0], bound_[0], proven_[0] != 0, name, b1, b2));
         }
         // Cells: the totals are summed by the Python layer, as solve_offloading sums them.
         freeze(cell_cost);
@@ -226,7 +245,8 @@ void bind_solver(py::module_& m) {
         .def("solve", &PaperHandle::solve, py::arg("macs"), py::arg("frames"), py::arg("frame_bits"), py::arg("rate"),
              py::arg("tx_power"), py::arg("f_local_max"), py::arg("kappa"), py::arg("rho"), py::arg("f_edge_max"),
              py::arg("w_delay"), py::arg("w_energy"), py::arg("raise_errors"),
-             "The schedule's fields (with cells, also cell_lower_bound and cell_proven), or None for inputs that are "
+             "The Schedule (with cells, a dict of its fields and cell_lower_bound and cell_proven), or None for "
+             "inputs that are "
              "not plain or not in range (raise_errors: the core's ValueError once they are plain).")
         .def_property_readonly("prices", &PaperHandle::prices,
                                "Shape (2, n_cells): each cell's last lambda (row 0) and mu (row 1); NaN before its "
@@ -234,14 +254,23 @@ void bind_solver(py::module_& m) {
         .def_property_readonly("n_devices", &PaperHandle::n_devices)
         .def_property_readonly("n_cells", &PaperHandle::n_cells)
         .def_property_readonly("threads", &PaperHandle::threads, "Threads the cells are solved on (1: the caller's).");
+    m.def(
+        "set_schedule_type",
+        [](py::handle type) {
+            if (!PyType_Check(type.ptr())) throw py::type_error("set_schedule_type takes a class");
+            schedule_type() = type.inc_ref();
+        },
+        py::arg("type"),
+        "The class the thin call and the handle return their schedules as (edgesched.Schedule, a frozen dataclass "
+        "whose fields are the keys of the dict they fill); before it is set, they return the dict.");
     m.attr("MACHINE_THREADS") = machine_threads();
     m.def("try_solve_paper", &try_solve_paper, py::arg("macs"), py::arg("frames"), py::arg("frame_bits"),
           py::arg("rate"), py::arg("tx_power"), py::arg("f_local_max"), py::arg("kappa"), py::arg("rho"),
           py::arg("f_edge_max"), py::arg("w_delay"), py::arg("w_energy"), py::arg("method"), py::arg("seed"),
           py::arg("node_limit"), py::arg("time_limit"), py::arg("gap_tol"),
           "solve_offloading's one-cell call on the caller's own objects, read in place: float64 arrays (1-D, C "
-          "order, native), floats, numpy float64 scalars and ints, every value in range. Returns the fields of "
-          "the Schedule as a dict (arrays fresh and read-only), or None for anything else, which the Python layer "
+          "order, native), floats, numpy float64 scalars and ints, every value in range. Returns the Schedule "
+          "(arrays fresh and read-only), or None for anything else, which the Python layer "
           "then checks and names.");
 }
 

@@ -118,14 +118,15 @@ class Offloader:
             fields = self._checked_solve(dict(macs=macs, frames=frames, frame_bits=frame_bits, rate=rate,
                                               tx_power=tx_power, f_local_max=f_local_max, kappa=kappa, rho=rho),
                                          f_edge_max, w_delay, w_energy)
-        if fields["cell"] is not None:  # cells: the totals summed as solve_offloading sums them
-            cell_cost = fields["cell_cost"]
-            fields["cost"] = float(cell_cost.sum())
-            fields["lower_bound"] = float(fields.pop("cell_lower_bound").sum())
-            fields["optimal"] = bool(fields.pop("cell_proven").all())
+        if isinstance(fields, Schedule):  # one cell: the schedule made by the core
+            return fields
+        # cells: the totals summed as solve_offloading sums them
+        fields["cost"] = float(fields["cell_cost"].sum())
+        fields["lower_bound"] = float(fields.pop("cell_lower_bound").sum())
+        fields["optimal"] = bool(fields.pop("cell_proven").all())
         return Schedule.adopt_fields(fields)
 
-    def _checked_solve(self, inputs: dict[str, Any], f_edge_max: Any, w_delay: Any, w_energy: Any) -> dict[str, Any]:
+    def _checked_solve(self, inputs: dict[str, Any], f_edge_max: Any, w_delay: Any, w_energy: Any) -> Any:
         """The checks of :func:`edgesched.solve_offloading`, in its order and with its messages, then the solve on
         the checked values (the core's error, named by field and index, where a value is outside the model)."""
         arrays = Devices.check_types(**inputs)

@@ -23,6 +23,9 @@ from ..model.results import Schedule
 
 __all__ = ["cell_layout", "check_exhaustive", "solve", "solve_offloading", "system_values"]
 
+# The thin call and the handle return their schedules as Schedule objects made in the core.
+_core.set_schedule_type(Schedule)
+
 #: With ``cell``, the cell count ``max(cell) + 1`` may exceed 64 per device (empty cells) only up to this.
 MAX_SPARE_CELLS = 2**24
 
@@ -122,10 +125,10 @@ def solve_offloading(
         # The thin call: inputs of the plain kinds (float64 arrays, floats, ints) are read in place by the core,
         # which checks every value as it reads it. It returns None for anything else or anything out of range,
         # and the checks below name the field and the first bad index.
-        fields = _core.try_solve_paper(macs, frames, frame_bits, rate, tx_power, f_local_max, kappa, rho, f_edge_max,
-                                       w_delay, w_energy, method, seed, node_limit, time_limit, gap_tol)
-        if fields is not None:
-            return Schedule.adopt_fields(fields)
+        done = _core.try_solve_paper(macs, frames, frame_bits, rate, tx_power, f_local_max, kappa, rho, f_edge_max,
+                                     w_delay, w_energy, method, seed, node_limit, time_limit, gap_tol)
+        if done is not None:
+            return done
     check_method(method, METHODS)
     # Types and lengths here; the core checks every value as it reads it (one pass over the inputs). If it
     # finds one outside the model, the checks below name the field and the first bad index.
