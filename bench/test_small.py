@@ -22,7 +22,7 @@ from edgesched.methods import GAP_TOL, NODE_LIMIT, THREADS, TIME_LIMIT
 from edgesched.model.devices import Devices
 from test_city import numpy_greedy
 
-SIZES = [1, 5, 20, 50, 200, 1000]
+SIZES = [1, 5, 10, 20, 22, 50, 200, 1000]
 WAYS = ["core call, greedy", "greedy", "handle, greedy", "numpy greedy", "core call, auto", "auto", "handle, auto",
         "scip"]
 DEVICE_FIELDS = ("macs", "frames", "frame_bits", "rate", "tx_power", "f_local_max", "kappa", "rho")
