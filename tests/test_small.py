@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import edgesched as es
 from edgesched import reference, scenarios
+from edgesched._validation import check_values, positive_scalar
 
 from .strategies import paper_instances
 
@@ -213,3 +214,29 @@ def test_offloader_errors_name_the_field():
     with pytest.raises(ValueError, match="exhaustive"):
         es.Offloader(31, "exhaustive")
     assert h.solve(**kw).cost == es.solve_offloading(**kw, method="greedy").cost  # still usable
+
+
+def test_offloader_from_two_threads():
+    """Calls from two threads on one handle run one at a time, each giving its own instance's schedule."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    kws = [scenarios.heterogeneous(20, seed=s).solver_kwargs() for s in range(8)]
+    h = es.Offloader(20, "auto")
+    with ThreadPoolExecutor(2) as pool:
+        got = list(pool.map(lambda kw: h.solve(**kw), kws * 4))
+    for kw, s in zip(kws * 4, got):
+        assert_same(s, es.solve_offloading(**kw, method="auto"))
+
+
+@given(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-2, 2**70)), st.booleans())
+def test_plain_scalars_checked_as_before(value, allow_zero):
+    """The budget's and weights' plain values: accepted as the full checks accept them, refused with their message."""
+    try:
+        expected = float(value)
+        check_values("x", np.asarray(expected), allow_zero=allow_zero, unit="s", integral=False)
+    except (ValueError, OverflowError):
+        with pytest.raises(ValueError, match="^x "):
+            positive_scalar("x", value, unit="s", allow_zero=allow_zero)
+        return
+    got = positive_scalar("x", value, unit="s", allow_zero=allow_zero)
+    assert type(got) is float and got == expected
