@@ -135,7 +135,7 @@ MACHINE_THREADS: int
 def try_solve_paper(
     macs: object, frames: object, frame_bits: object, rate: object, tx_power: object, f_local_max: object,
     kappa: object, rho: object, f_edge_max: object, w_delay: object, w_energy: object, method: object,
-    seed: object, node_limit: object, time_limit: object, gap_tol: object,
+    seed: object, node_limit: object, time_limit: object, gap_tol: object, /,
 ) -> Any:
     """solve_offloading's one-cell call on the caller's own objects, read in place: float64 arrays (1-D, C order,
     native), floats, numpy float64 scalars and ints, every value in range. Returns the Schedule (arrays fresh and
