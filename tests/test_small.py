@@ -217,15 +217,17 @@ def test_offloader_errors_name_the_field():
 
 
 def test_offloader_from_two_threads():
-    """Calls from two threads on one handle run one at a time, each giving its own instance's schedule."""
+    """Calls from several threads on one handle (one cell, or three) each give their own instance's schedule."""
     from concurrent.futures import ThreadPoolExecutor
 
     kws = [scenarios.heterogeneous(20, seed=s).solver_kwargs() for s in range(8)]
-    h = es.Offloader(20, "auto")
-    with ThreadPoolExecutor(2) as pool:
-        got = list(pool.map(lambda kw: h.solve(**kw), kws * 4))
-    for kw, s in zip(kws * 4, got):
-        assert_same(s, es.solve_offloading(**kw, method="auto"))
+    for cell in (None, np.arange(20) % 3):
+        h = es.Offloader(20, "auto", cell=cell)
+        with ThreadPoolExecutor(4) as pool:
+            got = list(pool.map(lambda kw, h=h: h.solve(**kw), kws * 8))
+        for kw, s in zip(kws * 8, got):
+            assert_same(s, es.solve_offloading(**kw, method="auto", cell=cell))
+            assert s.lower_bound <= s.cost
 
 
 @given(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-2, 2**70)), st.booleans())

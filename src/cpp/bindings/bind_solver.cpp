@@ -143,7 +143,7 @@ class PaperHandle {
 public:
     PaperHandle(std::size_t n_devices, std::string method, const carray<std::int64_t>& cell, std::size_t n_cells,
                 py::object seed, std::uint64_t node_limit, double time_limit, double gap_tol)
-        : n_(n_devices), method_(std::move(method)), seed_(std::move(seed)), memory_(n_cells) {
+        : n_(n_devices), method_(std::move(method)), seed_(std::move(seed)), memory_(n_cells), n_cells_(n_cells) {
         limits_.node_limit = node_limit;
         limits_.time_limit_s = time_limit;
         limits_.gap_tol = gap_tol;
@@ -158,9 +158,7 @@ public:
         for (std::size_t k = 0; k < n_cells; ++k) busy += cells_.ptr[k + 1] > cells_.ptr[k] ? 1 : 0;
         const auto threads = static_cast<unsigned>(std::min<std::size_t>(machine_threads(), busy));
         if (threads > 1) pool_ = std::make_unique<WorkerPool>(threads);
-        capacity_.resize(n_cells);
-        bound_.resize(n_cells);
-        proven_.resize(n_cells);
+
     }
 
     // One solve: the schedule's fields, or None where an input is not plain or not in range (with `raise_errors`,
@@ -170,8 +168,12 @@ public:
                      py::handle w_delay, py::handle w_energy, bool raise_errors) {
         PlainDevices in;
         double b1 = 0.0, b2 = 0.0;
+        // Per call, not in the handle: another thread's call may run while this one reads its inputs.
+        const std::size_t K = n_cells_;
+        std::vector<double> capacity(K), bound(K);
+        std::vector<std::uint8_t> proven(K);
         if (!plain_devices({macs, frames, frame_bits, rate, tx_power, f_local_max, kappa, rho}, in) ||
-            (in.length != n_ && in.length != 0) || !capacities(f_edge_max) || !plain_positive(w_delay, b1) ||
+            (in.length != n_ && in.length != 0) || !capacities(f_edge_max, capacity) || !plain_positive(w_delay, b1) ||
             !plain_positive(w_energy, b2, true))
             return py::none();
         in.devices.n_devices = n_;  // a scalar is one value for every device
@@ -180,15 +182,14 @@ public:
             seed = seed_.cast<std::uint64_t>();
         else if (method_ == "random")
             seed = entropy_seed();
-        const std::size_t K = capacity_.size();
         ScheduleArrays out(n_);
         carray<double> cell_cost = output_array<double>(K);
         try {
             py::gil_scoped_release release;
             const std::lock_guard<std::mutex> lock(mutex_);  // one solve at a time
-            solve_paper_cells(in.devices, Span<const double>(capacity_.data(), K), b1, b2, cells_, method_, seed,
+            solve_paper_cells(in.devices, Span<const double>(capacity.data(), K), b1, b2, cells_, method_, seed,
                               limits_, machine_threads(), out.spans(),
-                              CellOutcome{view1d_mut(cell_cost), {bound_.data(), K}, {proven_.data(), K}},
+                              CellOutcome{view1d_mut(cell_cost), {bound.data(), K}, {proven.data(), K}},
                               pool_.get(), &memory_);
         } catch (const std::invalid_argument&) {
             if (raise_errors) throw;
@@ -196,27 +197,27 @@ public:
         }
         const py::str name(method_);
         if (cell_.size() == 0) {  // one cell: the schedule's fields as the thin call gives them
-            return make_schedule(schedule_fields(out, cell_cost.data()[0], bound_[0], proven_[0] != 0, name, b1, b2));
+            return make_schedule(schedule_fields(out, cell_cost.data()[0], bound[0], proven[0] != 0, name, b1, b2));
         }
         // Cells: the totals are summed by the Python layer, as solve_offloading sums them.
         freeze(cell_cost);
         py::dict d = schedule_fields(out, 0.0, 0.0, false, name, b1, b2);
-        carray<double> bound = output_array<double>(K);
-        carray<bool> proven = output_array<bool>(K);
+        carray<double> cell_bound = output_array<double>(K);
+        carray<bool> cell_proven = output_array<bool>(K);
         for (std::size_t k = 0; k < K; ++k) {
-            bound.mutable_data()[k] = bound_[k];
-            proven.mutable_data()[k] = proven_[k] != 0;
+            cell_bound.mutable_data()[k] = bound[k];
+            cell_proven.mutable_data()[k] = proven[k] != 0;
         }
         d["cell"] = cell_;
         d["cell_cost"] = cell_cost;
-        d["cell_lower_bound"] = bound;
-        d["cell_proven"] = proven;
+        d["cell_lower_bound"] = cell_bound;
+        d["cell_proven"] = cell_proven;
         return d;
     }
 
     // The last prices of every cell as a (2, K) array (row 0 lambda, row 1 mu); NaN for a cell not solved yet.
     carray<double> prices() {
-        const std::size_t K = capacity_.size();
+        const std::size_t K = n_cells_;
         carray<double> p({py::ssize_t{2}, static_cast<py::ssize_t>(K)});
         double* data = p.mutable_data();
         py::gil_scoped_release release;
@@ -231,22 +232,24 @@ public:
     }
 
     std::size_t n_devices() const { return n_; }
-    std::size_t n_cells() const { return capacity_.size(); }
+    std::size_t n_cells() const { return n_cells_; }
     unsigned threads() const { return pool_ ? pool_->size() : 1u; }
 
 private:
     // f_edge_max: one plain capacity for every cell, or a plain array of one per cell; each finite and > 0.
-    bool capacities(py::handle f_edge_max) {
+    // Each value read once into `capacity` (n_cells long), the copy the solve uses.
+    static bool capacities(py::handle f_edge_max, std::vector<double>& capacity) {
         double x = 0.0;
         if (plain_positive(f_edge_max, x)) {
-            std::fill(capacity_.begin(), capacity_.end(), x);
+            std::fill(capacity.begin(), capacity.end(), x);
             return true;
         }
         Span<const double> a;
-        if (!plain_array(f_edge_max, a) || a.size != capacity_.size()) return false;
+        if (!plain_array(f_edge_max, a) || a.size != capacity.size()) return false;
         for (std::size_t k = 0; k < a.size; ++k) {
-            if (!(a[k] > 0.0 && a[k] <= std::numeric_limits<double>::max())) return false;
-            capacity_[k] = a[k];
+            const double c = read_once(a[k]);
+            if (!(c > 0.0 && c <= std::numeric_limits<double>::max())) return false;
+            capacity[k] = c;
         }
         return true;
     }
@@ -259,8 +262,7 @@ private:
     carray<std::int64_t> cell_{0};
     std::unique_ptr<WorkerPool> pool_;
     CellMemory memory_;
-    std::vector<double> capacity_, bound_;
-    std::vector<std::uint8_t> proven_;
+    std::size_t n_cells_;
     std::mutex mutex_;
 };
 
