@@ -93,7 +93,7 @@ PaperSolution solve_paper(const carray<double>& macs, const carray<double>& fram
         limits.gap_tol = gap_tol;
         solve_paper_cells(d, capacity, w_delay, w_energy, cells, method, seed, limits, threads, out,
                           CellOutcome{view1d_mut(cell_cost), view1d_mut(cell_bound), view1d_mut(cell_proven)},
-                          CellDeadlines{deadline_of, drop, view1d_mut(dropped)});
+                          nullptr, nullptr, CellDeadlines{deadline_of, drop, view1d_mut(dropped)});
     }
     return PaperSolution{std::move(offload),   std::move(f_local), std::move(f_edge), std::move(time_share),
                          std::move(delay),     std::move(energy),  std::move(cell_cost), std::move(cell_bound),

@@ -2,6 +2,7 @@
 
 #include "deadline_search.hpp"
 #include "methods.hpp"
+#include "pool.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -54,14 +55,19 @@ constexpr std::size_t kKeptDevices = std::size_t{1} << 16;  // about 6 MB of tab
 void solve_paper_cells(const PaperDevices& d, Span<const double> f_edge_max, double w_delay, double w_energy,
                        const CellPartition& cells, const std::string& method, std::uint64_t seed,
                        const SearchLimits& limits, unsigned threads, const PaperSchedule& out,
-                       const CellOutcome& result, const CellDeadlines& deadlines) {
-    const MethodInfo& solver = find_method(method, Problem::kPaper);
+                       const CellOutcome& result, WorkerPool* pool, CellMemory* memory,
+                       const CellDeadlines& deadlines) {
+    // "warm" re-solves a remembered cell from its last choice and prices, and runs "auto" on the others.
+    const bool warm = memory && method == "warm";
+    const MethodInfo& solver = warm ? find_method(method, Problem::kOptions) : find_method(method, Problem::kPaper);
+    const MethodInfo& first = warm ? find_method("auto", Problem::kPaper) : solver;
     const std::size_t K = cells.n_cells();
     // Every cell's server prices in range before any work (paper.hpp: check_paper_system).
     for (std::size_t k = 0; k < K; ++k)
         check_paper_system(PaperSystem{f_edge_max[k], w_delay, w_energy}, K > 1 ? k : kNoCell);
     std::size_t busy = 0;  // cells with devices
     for (std::size_t k = 0; k < K; ++k) busy += cells.ptr[k + 1] > cells.ptr[k] ? 1 : 0;
+    if (pool) threads = std::min(threads, pool->size());
     const unsigned workers = static_cast<unsigned>(std::max<std::size_t>(1, std::min<std::size_t>(threads, busy)));
     MethodArgs args;
     args.seed = seed;
@@ -96,7 +102,11 @@ void solve_paper_cells(const PaperDevices& d, Span<const double> f_edge_max, dou
                 }
                 const PaperSystem s{f_edge_max[k], w_delay, w_energy};
                 build_paper_table(d, s, idx, table);  // the only read of the cell's inputs
-                choice.assign(idx.size, 0);
+                const bool again = memory && memory->choice[k].size() == idx.size;
+                if (again)
+                    choice = memory->choice[k];
+                else
+                    choice.assign(idx.size, 0);
                 const Span<std::int32_t> ch(choice.data(), choice.size());
                 SearchResult r;
                 double cost;
@@ -108,12 +118,18 @@ void solve_paper_cells(const PaperDevices& d, Span<const double> f_edge_max, dou
                         D[i] = read_once(deadlines.deadline.size == 1 ? deadlines.deadline[0]
                                                                       : deadlines.deadline[idx[i]]);
                     cell.prepare(table, s, d, idx, D.data(), deadlines.drop);
-                    r = cell.solve(table, s, solver, args, ch);
+                    r = cell.solve(table, s, again ? solver : first, args, ch);
                     cost = cell.decode(table, s, idx, Span<const std::int32_t>(ch), out);
                     for (const std::size_t i : cell.dropped()) deadlines.dropped[idx[i]] = 1;
                 } else {
-                    r = solver.run(table.view(), ch, args);
+                    MethodArgs cell_args = args;
+                    if (again && !memory->prices[k].lambda.empty()) cell_args.prices = &memory->prices[k];
+                    r = (again ? solver : first).run(table.view(), ch, cell_args);
                     cost = decode_paper(table, s, idx, Span<const std::int32_t>(ch), out);
+                }
+                if (memory) {
+                    memory->choice[k] = choice;
+                    memory->prices[k] = r.prices;
                 }
                 result.cost[k] = cost;
                 result.lower_bound[k] = std::min(r.lower_bound, cost);
@@ -139,6 +155,8 @@ void solve_paper_cells(const PaperDevices& d, Span<const double> f_edge_max, dou
     };
     if (workers == 1) {
         work();
+    } else if (pool) {
+        pool->run(workers, work);
     } else {
         std::vector<std::thread> pool;
         for (unsigned i = 0; i < workers; ++i) pool.emplace_back(work);

@@ -1,7 +1,6 @@
 """Solving an option table: one option per device, minimising the table's total cost (``docs/model.md`` §4-§6)."""
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import numpy as np
@@ -14,6 +13,7 @@ from ..methods import (
     NODE_LIMIT,
     OPTION_METHODS,
     REGISTRY,
+    THREADS,
     TIME_LIMIT,
     check_method,
     describe,
@@ -106,7 +106,8 @@ def solve_options(
     budget = search_budget(node_limit, time_limit, gap_tol)
     slack = table.slack if table.has_deadlines and table.slack is not None else np.empty(0)
     out = _core.solve_options(**table.arrays(), method=method, start=start_arr, prices=prices_arr,
-                              seed=seed_value(seed), threads=os.cpu_count() or 1, **budget, slack=slack)
+                              seed=seed_value(seed) if method == "random" or seed is not None else 0,
+                              threads=THREADS, **budget, slack=slack)
     return OptionSchedule(out.choice, float(out.cost), float(out.lower_bound), bool(out.proven), method, out.prices)
 
 
