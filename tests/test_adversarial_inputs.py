@@ -124,3 +124,20 @@ def test_solve_batch_names_the_device_whose_costs_vanish():
 def test_an_energy_weight_that_overflows_is_named_as_such(build):
     with pytest.raises(ValueError, match=r"^device 0: its costs overflow or vanish"):
         build(**{**KW, "w_energy": 1e308})
+
+
+def test_a_table_cannot_be_changed_after_its_checks():
+    # A read-only flag can be turned off on an array that owns its memory; the table's arrays live in immutable
+    # bytes instead, so no checked table can send the core outside its menus or servers.
+    t = es.paper_table(**KW)
+    for name, a in t.arrays().items():
+        assert not a.flags.writeable, name
+        with pytest.raises(ValueError):
+            a.setflags(write=True)
+        assert not isinstance(a.base, np.ndarray), name
+    built = es.OptionTable.from_menus([[(1.0, -1, 0.0, 0.0), (0.5, 0, 1.0, 1.0)]] * 3, [1.0], [1.0])
+    for a in built.arrays().values():
+        with pytest.raises(ValueError):
+            a.setflags(write=True)
+    best = es.solve_options(t, "auto")
+    assert best.optimal and es.solve_options(t, "descent").cost >= best.cost * (1 - 1e-12)

@@ -47,9 +47,10 @@ def _array(name: str, value: Any, dtype: type, length: int | None = None) -> np.
             raise ValueError(f"{name}[{i}] is {arr[i]}; it does not fit in {np.dtype(dtype).name}")
     if length is not None and arr.shape[0] != length:
         raise ValueError(f"{name} has {arr.shape[0]} entries, expected {length}")
-    # A private copy: the caller's array (or a view of it) stays theirs, and cannot change after validation.
-    out: np.ndarray = np.array(arr, dtype=dtype, order="C", copy=True)
-    out.setflags(write=False)
+    # A private copy: the caller's array (or a view of it) stays theirs, and cannot change after validation. It
+    # lives in an immutable bytes object: a read-only flag alone can be turned off again (``setflags(write=True)``
+    # on an array that owns its memory), and a table changed after its checks would send the core outside it.
+    out: np.ndarray = np.frombuffer(np.ascontiguousarray(arr, dtype=dtype).tobytes(), dtype=dtype)
     return out
 
 
