@@ -416,3 +416,13 @@ def test_a_city_with_deadlines():
     assert s.cost >= free.cost * (1 - 1e-12) and np.any(free.delay > 2.5)  # the deadline binds somewhere
     with pytest.raises(ValueError, match="deadline is -1.0"):
         es.scenarios.city(4, 10, deadline=-1.0)
+
+
+def test_option_table_slack_is_a_private_immutable_copy():
+    t = es.paper_table(macs=2e10, frames=9.0, frame_bits=3e5, rate=[1e7, 2e7], tx_power=0.2, f_local_max=1.8e9)
+    mine = np.array([1.0, 1.0, 2.0, 2.0])
+    table = es.OptionTable(**t.arrays(), slack=mine)
+    mine[0] = -1.0
+    assert table.slack is not None and table.slack[0] == 1.0
+    with pytest.raises(ValueError):
+        table.slack.setflags(write=True)
