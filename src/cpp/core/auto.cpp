@@ -60,13 +60,14 @@ SearchResult solve_auto_coupled(const OptionTable& t, Span<std::int32_t> choice,
     // which its bounds often finish (a stronger bound and better schedules if not); then, while the certified gap
     // is above gap_tol, the search within the whole budget, pruning what cannot gain more than gap_tol.
     SearchLimits search = limits;
+    std::vector<double> nu;  // the decomposition's prices, carried from the first search to the second
     const std::uint64_t first = std::min<std::uint64_t>(limits.node_limit, kAutoFirstNodes);
     for (const std::uint64_t budget : {first, limits.node_limit}) {
         const bool exact = budget == first;
         if (!exact && r.cost - r.lower_bound <= limits.gap_tol * std::abs(r.cost)) break;
         search.node_limit = budget;
         search.rel_tol = exact ? limits.rel_tol : std::max(limits.rel_tol, limits.gap_tol);
-        const SearchResult b = decomposition_search(t, choice, search, dual, root.bound);
+        const SearchResult b = decomposition_search(t, choice, search, dual, root.bound, threads, &nu);
         r.cost = b.cost;
         r.lower_bound = std::max(r.lower_bound, b.lower_bound);
         r.proven = (b.proven && search.rel_tol == limits.rel_tol) ||
