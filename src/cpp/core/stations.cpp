@@ -142,6 +142,8 @@ StationPart StationProblems::solve(std::size_t j, const std::vector<std::int32_t
         limits.node_limit = 1u << 20;
         limits.time_limit_s = 1.0;
         const auto [value, cost] = one_server_search(sub, ch, d, limits);
+        lambda_[j] = d.lambda[0];
+        mu_[j] = d.mu[0];
         part.value = value;
         part.exact = cost <= part.value + 1e-12 * std::abs(cost);
         for (std::size_t m = 0; m < M; ++m)

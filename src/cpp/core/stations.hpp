@@ -72,7 +72,8 @@ public:
 
 private:
     const OptionTable& t_;
-    std::vector<double> lambda_, mu_, nu_, local_, local_linear_;
+    mutable std::vector<double> lambda_, mu_;  // per server, its last solve's multipliers (the next one's start)
+    std::vector<double> nu_, local_, local_linear_;
     std::vector<std::size_t> ptr_, dev_ptr_, dev_servers_;
     std::vector<std::pair<std::size_t, std::size_t>> pairs_;  // per server its (device, option), by device
 };
