@@ -147,4 +147,30 @@ std::size_t station_moves(const OptionTable& t, Span<std::int32_t> choice, Span<
     return improved;
 }
 
+std::size_t sweep_descent(const OptionTable& t, Span<std::int32_t> choice, int max_sweeps) {
+    Loads l = compute_loads(t, Span<const std::int32_t>(choice));
+    std::size_t moves = 0;
+    for (int sweep = 0; sweep < max_sweeps; ++sweep) {
+        const double tol = 1e-13 * std::abs(l.total(t));
+        bool changed = false;
+        for (std::size_t n = 0; n < t.n_devices(); ++n) {
+            const std::size_t a = t.option(n, choice[n]), lo = t.option(n, 0), hi = lo + t.n_options(n);
+            std::size_t to = a;
+            double best = -tol;
+            for (std::size_t b = lo; b < hi; ++b) {
+                if (b == a) continue;
+                const double d = move_delta(t, l, a, b);
+                if (d < best) best = d, to = b;
+            }
+            if (to == a) continue;
+            apply_move(t, l, a, to);
+            choice[n] = static_cast<std::int32_t>(to - lo);
+            changed = true;
+            ++moves;
+        }
+        if (!changed) break;
+    }
+    return moves;
+}
+
 }  // namespace edgesched
