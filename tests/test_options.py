@@ -182,11 +182,13 @@ def plain_greedy(table: OptionTable) -> np.ndarray:
 @st.composite
 def two_option_tables(draw):
     """Tables of the paper's shape (option 0 without a server, option 1 on one of up to 3) with magnitudes from
-    subnormal to 1e300 and exact ties (repeated devices); over 256 devices the greedy works in blocks."""
+    subnormal to 1e70 and exact ties (repeated devices); over 256 devices the greedy works in blocks. (Prices and
+    weights of 1e70 give dual prices 2 A U near 1e143, close to the largest whose square a table may hold; larger
+    tables are a ValueError: test_hardening_core.py.)"""
     n = draw(st.sampled_from([1, 2, 5, 30, 300]))
     s = draw(st.integers(1, 3))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    scale = draw(st.sampled_from([1.0, 1e-300, 1e-160, 1e150]))
+    scale = draw(st.sampled_from([1.0, 1e-300, 1e-160, 1e55]))
     def magnitude(size):  # log-uniform over 30 decades around `scale`, some exact zeros
         x = scale * 10.0 ** rng.uniform(-15, 15, size)
         return np.where(rng.random(size) < 0.05, 0.0, x)

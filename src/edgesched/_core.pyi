@@ -119,6 +119,12 @@ def table_cost(
     c: NDArray[np.float64], w: NDArray[np.float64], A: NDArray[np.float64], B: NDArray[np.float64],
     choice: NDArray[np.int32],
 ) -> float: ...
+def check_table(
+    option_ptr: NDArray[np.int64], linear: NDArray[np.float64], server: NDArray[np.int32],
+    c: NDArray[np.float64], w: NDArray[np.float64], A: NDArray[np.float64], B: NDArray[np.float64],
+) -> None:
+    """ValueError unless the table's magnitudes are within the range of the solvers' arithmetic (every number they
+    compute finite), naming the price, server or device where they are not. Other checks must already be done."""
 def relaxation_bound(
     option_ptr: NDArray[np.int64], linear: NDArray[np.float64], server: NDArray[np.int32],
     c: NDArray[np.float64], w: NDArray[np.float64], A: NDArray[np.float64], B: NDArray[np.float64],

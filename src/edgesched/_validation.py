@@ -137,9 +137,11 @@ GAP_TOL = 1e-4
 
 
 def search_budget(node_limit: Any, time_limit: Any, gap_tol: Any) -> dict[str, Any]:
-    """Validated budget of ``auto``'s exact search: nodes (int >= 0), seconds (>= 0), relative gap in [0, 1)."""
-    if isinstance(node_limit, (bool, np.bool_)) or not isinstance(node_limit, numbers.Integral) or node_limit < 0:
-        raise ValueError(f"node_limit is {node_limit!r}; it must be an integer >= 0")
+    """Validated budget of ``auto``'s exact search: nodes (an integer in [0, 2**64), the core's range), seconds
+    (>= 0), relative gap in [0, 1)."""
+    if isinstance(node_limit, (bool, np.bool_)) or not isinstance(node_limit, numbers.Integral) \
+            or not 0 <= int(node_limit) < 2**64:
+        raise ValueError(f"node_limit is {node_limit!r}; it must be an integer in [0, 2**64)")
     gap = positive_scalar("gap_tol", gap_tol, allow_zero=True)
     if gap >= 1.0:
         raise ValueError(f"gap_tol is {gap_tol!r}; it must be in [0, 1)")

@@ -10,17 +10,30 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
+from ._files import ScenarioFileError, output_dir, output_file
 from .experiments import profiling
 from .experiments.reproduce import FIGURES, reproduce
-from .methods import EXHAUSTIVE_MAX_DEVICES, METHODS
+from .experiments.sweep import SweepTaskError
+from .methods import EXHAUSTIVE_MAX_DEVICES, METHODS, OPTION_METHODS
 from .model.results import Schedule, certificate_text
 from .online import cli as online_cli
-from .scenarios import load_scenario, paper_default
+from .scenarios import ApplicationScenario, load_scenario, paper_default
 from .solvers.offloading import solve
 
 __all__ = ["SUBCOMMANDS", "build_parser", "main"]
+
+
+def _count(text: str) -> int:
+    """An argument that counts something (workers, seeds): an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1; got {text!r}")
+    return value
 
 
 # -- demo --------------------------------------------------------------------
@@ -64,6 +77,7 @@ def add_demo_parser(sub: Any) -> argparse.ArgumentParser:
 
 def _reproduce(args: argparse.Namespace) -> int:
     names = list(FIGURES) if args.figure == "all" else [args.figure]
+    output_dir(args.out, "--out")
     t0 = time.perf_counter()
     written = reproduce(names, args.out, quick=args.quick, seeds=args.seeds, max_workers=args.workers,
                         progress=False if args.no_progress else None)
@@ -82,8 +96,8 @@ def add_reproduce_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="a few points and 5 seeds (seconds) instead of the "
                                                         "full sweeps (100 seeds a point)")
     p.add_argument("--out", default="figures", metavar="DIR", help="output directory (default ./figures)")
-    p.add_argument("--seeds", type=int, default=None, help="seeds per point (overrides the settings)")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (default: one per CPU)")
+    p.add_argument("--seeds", type=_count, default=None, help="seeds per point (overrides the settings)")
+    p.add_argument("--workers", type=_count, default=None, help="worker processes (default: one per CPU)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_reproduce)
     return p
@@ -92,7 +106,14 @@ def add_reproduce_parser(sub: Any) -> argparse.ArgumentParser:
 # -- solve -------------------------------------------------------------------
 
 def _solve(args: argparse.Namespace) -> int:
+    if args.output:
+        output_file(args.output, "-o")
     sc = load_scenario(args.scenario)
+    if isinstance(sc, ApplicationScenario):
+        return _solve_applications(sc, args)
+    if args.method not in METHODS:
+        raise ValueError(f"{sc.path}: --method {args.method} solves option tables, as a scenario of applications "
+                         f"has; this file gives one model per device: use one of {', '.join(METHODS)}")
     schedule = sc.solve(method=args.method, seed=args.seed)
     print(f"{sc.path}: {sc.n_devices} devices, {len(sc.server_names)} server(s), method {args.method!r}")
     print(schedule.summary())
@@ -107,6 +128,27 @@ def _solve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _solve_applications(sc: ApplicationScenario, args: argparse.Namespace) -> int:
+    """``edgesched solve`` of a scenario of applications: through the pipeline, results per application."""
+    result = sc.solve(method=args.method, seed=args.seed)
+    cloud = "a cloud" if sc.pipeline.cloud is not None else "no cloud"
+    print(f"{sc.path}: {sc.n_devices} devices of {len(sc.applications)} application(s), {len(sc.server_names)} "
+          f"edge server(s), {cloud}, method {args.method!r}")
+    print(f"{args.method}: cost {result.cost:.6g} ({certificate_text(result.cost, result.lower_bound)}"
+          f"{', optimal' if result.optimal else ''})")
+    print(result.applications_table())
+    if args.output:
+        sc.write_schedule(result, args.output)
+        print(f"schedule of {sc.n_devices} devices written to {args.output}")
+    else:
+        print(result.table())
+    return 0
+
+
+#: Methods ``edgesched solve`` accepts: the paper's problem's, then those of option tables only.
+SOLVE_METHODS = (*METHODS, *(m for m in OPTION_METHODS if m not in METHODS))
+
+
 def add_solve_parser(sub: Any) -> argparse.ArgumentParser:
     """``edgesched solve SCENARIO.toml [-o schedule.csv] [--method auto] [--seed S]``."""
     p = sub.add_parser("solve", help="solve a scenario file (TOML; format in docs/scenario-format.md)",
@@ -114,7 +156,8 @@ def add_solve_parser(sub: Any) -> argparse.ArgumentParser:
                                    "with -o (one row per device).")
     p.add_argument("scenario", help="scenario file (TOML)")
     p.add_argument("-o", "--output", metavar="CSV", help="write the per-device schedule to this CSV file")
-    p.add_argument("--method", choices=METHODS, default="auto", help="solver (default auto)")
+    p.add_argument("--method", choices=SOLVE_METHODS, default="auto",
+                   help="solver (default auto); a scenario of applications takes any method of option tables")
     p.add_argument("--seed", type=int, default=0, help="seed of the random baseline (default 0)")
     p.set_defaults(func=_solve)
     return p
@@ -127,16 +170,21 @@ def _sweep(args: argparse.Namespace) -> int:
     from .experiments.sweep_file import load_sweep
 
     spec = load_sweep(args.sweep)
-    out = args.out or spec.out
-    os.makedirs(out, exist_ok=True)
+    out = output_dir(args.out or spec.out, "--out" if args.out else f"sweep.out of {spec.path}")
     t0 = time.perf_counter()
     runs = sweep(spec.grid, spec.seeds, store=os.path.join(out, "store"), max_workers=args.workers,
-                 chunk_size=spec.chunk_size, progress=False if args.no_progress else None)
+                 chunk_size=spec.chunk_size, progress=False if args.no_progress else None, scheduler=args.scheduler)
     varied = [k for k, v in spec.grid.items() if len(v) > 1]
     summary = summarize(runs, varied or ["scenario"], ["cost_per_device", "delay_s", "energy_j", "offload_rate"])
-    runs.to_csv(os.path.join(out, "results.csv"), index=False)
-    summary.to_csv(os.path.join(out, "summary.csv"), index=False)
-    print(f"{spec.path}: {len(runs)} rows ({len(spec.seeds)} seeds a point) in {time.perf_counter() - t0:.1f} s")
+    for frame, name in ((runs, "results.csv"), (summary, "summary.csv")):
+        path = os.path.join(out, name)
+        try:
+            frame.to_csv(path, index=False)
+        except OSError as exc:
+            raise ScenarioFileError(f"{path}: cannot write the sweep's {name}: {exc.strerror}") from None
+    where = f" on the Dask cluster at {args.scheduler}" if args.scheduler else ""
+    print(f"{spec.path}: {len(runs)} rows ({len(spec.seeds)} seeds a point) in {time.perf_counter() - t0:.1f} s"
+          f"{where}")
     wide = summary.pivot_table(index=varied or ["scenario"], columns="metric", values="mean", sort=False)
     print(wide.to_string(float_format=lambda v: f"{v:.4g}"))
     print(f"results: {os.path.join(out, 'results.csv')}, means and 95% intervals: {os.path.join(out, 'summary.csv')}")
@@ -144,16 +192,20 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def add_sweep_parser(sub: Any) -> argparse.ArgumentParser:
-    """``edgesched sweep SWEEP.toml [--out DIR] [--workers N]``."""
+    """``edgesched sweep SWEEP.toml [--out DIR] [--workers N] [--scheduler ADDRESS]``."""
     p = sub.add_parser("sweep", help="run a sweep file (TOML): parameters x seeds, resumable",
-                       description="Run every grid point of a sweep file with every seed on a process pool. "
-                                   "Results are stored in DIR/store as they finish, so an interrupted sweep "
-                                   "resumes where it stopped; DIR/results.csv and DIR/summary.csv are written "
-                                   "at the end.")
+                       description="Run every grid point of a sweep file with every seed on a process pool, or on "
+                                   "the workers of a running Dask cluster (--scheduler). Results are stored in "
+                                   "DIR/store as they finish, so an interrupted sweep resumes where it stopped; "
+                                   "DIR/results.csv and DIR/summary.csv are written at the end.")
     p.add_argument("sweep", help="sweep file (TOML)")
     p.add_argument("--out", metavar="DIR", default=None,
                    help="output directory (default: the file's [sweep] out, else FILE-results next to it)")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (default: one per CPU)")
+    p.add_argument("--workers", type=_count, default=None,
+                   help="worker processes (default: one per CPU; on a cluster, its workers' threads)")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="run on a running Dask cluster, given its scheduler's address (tcp://host:8786); its "
+                        "workers need edgesched installed (pip install 'edgesched[dask]')")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_sweep)
     return p
@@ -170,22 +222,55 @@ SUBCOMMANDS: tuple[Callable[[Any], argparse.ArgumentParser], ...] = (
 )
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr (the subcommands' parsers are of this class too)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="edgesched", description="Schedule video-DNN inference of camera "
-                                     "devices between the devices and edge servers (Pan et al.).")
+    parser = _Parser(prog="edgesched", description="Schedule video-DNN inference of camera "
+                     "devices between the devices and edge servers (Pan et al.).")
     sub = parser.add_subparsers(dest="command", required=True)
     for add in SUBCOMMANDS:
         add(sub)
     return parser
 
 
+#: Exit status after the reader of the output went away (as a process killed by SIGPIPE).
+EXIT_BROKEN_PIPE = 141
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit does not fail again on a closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # not a real file (a test's capture): nothing to flush
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run a subcommand; every error is one line on stderr (``edgesched: error: FILE: KEY ...``) and a non-zero
+    exit status, never a traceback. A closed pipe on stdout (``edgesched solve F | head -1``) ends quietly."""
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (ValueError, ImportError) as exc:
-        print(f"edgesched: error: {exc}", file=sys.stderr)
-        return 2
+    except (ValueError, ImportError, SweepTaskError) as exc:
+        message = str(exc)
+    except BrokenPipeError:
+        _quiet_stdout()
+        return EXIT_BROKEN_PIPE
+    except OSError as exc:  # writing an output: the disk is full, a directory is read-only, ...
+        message = f"{exc.filename}: {exc.strerror}" if exc.filename else f"{exc.strerror or exc}"
+    except MemoryError:
+        message = f"out of memory running '{args.command}'; try a smaller instance"
+    except KeyboardInterrupt:
+        message = "interrupted"
+    print(f"edgesched: error: {' '.join(message.split())}", file=sys.stderr)
+    return 130 if message == "interrupted" else 2
 
 
 if __name__ == "__main__":  # pragma: no cover

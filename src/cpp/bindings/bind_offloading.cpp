@@ -77,8 +77,8 @@ PaperSolution solve_paper(const carray<double>& macs, const carray<double>& fram
                             view1d_mut(time_share), view1d_mut(delay), view1d_mut(energy)};
     {
         py::gil_scoped_release release;
-        const CellPartition cells = partition_cells(cell_of, d.size(), static_cast<std::size_t>(K));
-        std::copy(cell_of.begin(), cell_of.end(), cell_copy.mutable_data());
+        const CellPartition cells =
+            partition_cells(cell_of, view1d_mut(cell_copy), d.size(), static_cast<std::size_t>(K));
         SearchLimits limits;
         limits.node_limit = node_limit;
         limits.time_limit_s = time_limit;

@@ -1,5 +1,7 @@
 // Binding of the general option model: a CSR option table in, the chosen options and bounds out.
 #include <algorithm>
+#include <cmath>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -83,7 +85,10 @@ double table_cost(const carray<std::int64_t>& option_ptr, const carray<double>& 
                   const carray<std::int32_t>& server, const carray<double>& c, const carray<double>& w,
                   const carray<double>& A, const carray<double>& B, const carray<std::int32_t>& choice) {
     const OptionTable t = table_view(option_ptr, linear, server, c, w, A, B);
-    return total_cost(t, view1d(choice, "choice", static_cast<py::ssize_t>(t.n_devices())));
+    SearchResult r;
+    r.cost = r.lower_bound = total_cost(t, view1d(choice, "choice", static_cast<py::ssize_t>(t.n_devices())));
+    check_finite(t, r);
+    return r.cost;
 }
 
 double relaxation_bound(const carray<std::int64_t>& option_ptr, const carray<double>& linear,
@@ -92,9 +97,20 @@ double relaxation_bound(const carray<std::int64_t>& option_ptr, const carray<dou
     const OptionTable t = table_view(option_ptr, linear, server, c, w, A, B);
     py::gil_scoped_release release;
     DualState dual;
-    const double blocks = dual_bound(t, {}, dual, 4, kBisectionSteps);
-    if (!servers_coupled(t, {})) return blocks;  // one block per server: that is the maximum
-    return relaxation_optimum(t, {}, dual, RelaxationLimits{}).bound;
+    double bound = dual_bound(t, {}, dual, 4, kBisectionSteps);
+    // one block per server: that is the maximum; otherwise the relaxation's own optimum
+    if (servers_coupled(t, {})) bound = relaxation_optimum(t, {}, dual, RelaxationLimits{}).bound;
+    if (!std::isfinite(bound)) {
+        check_range(t);
+        throw std::invalid_argument("the relaxation's bound is not finite although the table is within range");
+    }
+    return bound;
+}
+
+void check_table(const carray<std::int64_t>& option_ptr, const carray<double>& linear,
+                 const carray<std::int32_t>& server, const carray<double>& c, const carray<double>& w,
+                 const carray<double>& A, const carray<double>& B) {
+    check_range(table_view(option_ptr, linear, server, c, w, A, B));
 }
 
 // station_resolve on a copy of `choice`: the new choice and the change of the total.
@@ -141,6 +157,11 @@ void bind_options(py::module_& m) {
     m.def("table_cost", &table_cost, py::arg("option_ptr"), py::arg("linear"), py::arg("server"),
           py::arg("c"), py::arg("w"), py::arg("A"), py::arg("B"), py::arg("choice"),
           "Total cost of a choice (menu index per device).");
+    m.def("check_table", &check_table, py::arg("option_ptr"), py::arg("linear"), py::arg("server"), py::arg("c"),
+          py::arg("w"), py::arg("A"), py::arg("B"),
+          "ValueError unless the table's magnitudes are within the range of the solvers' arithmetic (every number "
+          "they compute finite), naming the price, server or device where they are not. Other checks must already "
+          "be done.");
     m.def("relaxation_bound", &relaxation_bound, py::arg("option_ptr"), py::arg("linear"), py::arg("server"),
           py::arg("c"), py::arg("w"), py::arg("A"), py::arg("B"),
           "The convex relaxation's optimum: the maximum of its Lagrangian dual, a lower bound on every choice.");

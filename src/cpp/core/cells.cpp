@@ -17,7 +17,8 @@ CellDevices CellPartition::devices(std::size_t k) const {
     return CellDevices{order.empty() ? nullptr : order.data() + lo, lo, hi - lo};
 }
 
-CellPartition partition_cells(Span<const std::int64_t> cell, std::size_t n_devices, std::size_t n_cells) {
+CellPartition partition_cells(Span<const std::int64_t> cell, Span<std::int64_t> copy, std::size_t n_devices,
+                              std::size_t n_cells) {
     CellPartition p;
     if (cell.size == 0) {
         p.ptr = {0, static_cast<std::int64_t>(n_devices)};
@@ -25,19 +26,23 @@ CellPartition partition_cells(Span<const std::int64_t> cell, std::size_t n_devic
     }
     p.ptr.assign(n_cells + 1, 0);
     bool sorted = true;
+    std::int64_t last = 0;
     for (std::size_t n = 0; n < n_devices; ++n) {
-        if (cell[n] < 0 || static_cast<std::size_t>(cell[n]) >= n_cells)
-            throw std::invalid_argument("cell[" + std::to_string(n) + "] is " + std::to_string(cell[n]) +
+        const std::int64_t k = read_once(cell[n]);  // the one read of the caller's label
+        if (k < 0 || static_cast<std::uint64_t>(k) >= n_cells)
+            throw std::invalid_argument("cell[" + std::to_string(n) + "] is " + std::to_string(k) +
                                         "; it must be in 0 .. " + std::to_string(n_cells - 1));
-        ++p.ptr[static_cast<std::size_t>(cell[n]) + 1];
-        sorted = sorted && (n == 0 || cell[n - 1] <= cell[n]);
+        copy[n] = k;
+        ++p.ptr[static_cast<std::size_t>(k) + 1];
+        sorted = sorted && last <= k;
+        last = k;
     }
     for (std::size_t k = 0; k < n_cells; ++k) p.ptr[k + 1] += p.ptr[k];
     if (sorted) return p;  // every cell is a run of consecutive devices
     std::vector<std::int64_t> next(p.ptr.begin(), p.ptr.end() - 1);
     p.order.resize(n_devices);
-    for (std::size_t n = 0; n < n_devices; ++n)
-        p.order[static_cast<std::size_t>(next[static_cast<std::size_t>(cell[n])]++)] = static_cast<std::int64_t>(n);
+    for (std::size_t n = 0; n < n_devices; ++n)  // the checked copy: in range, and counted above
+        p.order[static_cast<std::size_t>(next[static_cast<std::size_t>(copy[n])]++)] = static_cast<std::int64_t>(n);
     return p;
 }
 
@@ -51,6 +56,9 @@ void solve_paper_cells(const PaperDevices& d, Span<const double> f_edge_max, dou
                        const CellOutcome& result) {
     const MethodInfo& solver = find_method(method, Problem::kPaper);
     const std::size_t K = cells.n_cells();
+    // Every cell's server prices in range before any work (paper.hpp: check_paper_system).
+    for (std::size_t k = 0; k < K; ++k)
+        check_paper_system(PaperSystem{f_edge_max[k], w_delay, w_energy}, K > 1 ? k : kNoCell);
     std::size_t busy = 0;  // cells with devices
     for (std::size_t k = 0; k < K; ++k) busy += cells.ptr[k + 1] > cells.ptr[k] ? 1 : 0;
     const unsigned workers = static_cast<unsigned>(std::max<std::size_t>(1, std::min<std::size_t>(threads, busy)));
@@ -76,8 +84,9 @@ void solve_paper_cells(const PaperDevices& d, Span<const double> f_edge_max, dou
                 }
             }
         } release;
+        std::size_t k = 0;
         try {
-            for (std::size_t k = next++; k < K; k = next++) {
+            for (k = next++; k < K; k = next++) {
                 const CellDevices idx = cells.devices(k);
                 if (idx.size == 0) {
                     result.cost[k] = result.lower_bound[k] = 0.0;
@@ -93,10 +102,22 @@ void solve_paper_cells(const PaperDevices& d, Span<const double> f_edge_max, dou
                 result.cost[k] = cost;
                 result.lower_bound[k] = std::min(r.lower_bound, cost);
                 result.proven[k] = r.proven ? 1 : 0;
+                if (!(std::abs(result.lower_bound[k]) <= kMaxMagnitude))  // the table's range bounds it
+                    throw InvalidCell("its lower bound is " + number_text(result.lower_bound[k]) +
+                                      ", not finite; check the units of the inputs");
             }
         } catch (...) {
             const std::lock_guard<std::mutex> lock(error_mutex);
-            if (!error) error = std::current_exception();
+            if (!error) {
+                error = std::current_exception();
+                try {
+                    throw;
+                } catch (const InvalidCell& e) {  // name the cell
+                    if (K > 1)
+                        error = std::make_exception_ptr(InvalidCell("cell " + std::to_string(k) + ": " + e.what()));
+                } catch (...) {
+                }
+            }
             next = K;  // the other workers stop at their next cell
         }
     };
@@ -108,6 +129,15 @@ void solve_paper_cells(const PaperDevices& d, Span<const double> f_edge_max, dou
         for (auto& th : pool) th.join();
     }
     if (error) std::rethrow_exception(error);
+    // The cells' totals, which the caller adds up: each is within range, their sum must be too.
+    double cost = 0.0, bound = 0.0;
+    for (std::size_t k = 0; k < K; ++k) {
+        cost += std::abs(result.cost[k]);
+        bound += std::abs(result.lower_bound[k]);
+        if (!(cost <= kMaxMagnitude) || !(bound <= kMaxMagnitude))
+            throw std::invalid_argument("the cells' costs add up to more than " + number_text(kMaxMagnitude) +
+                                        " by cell " + std::to_string(k) + "; check the units of the inputs");
+    }
 }
 
 }  // namespace edgesched

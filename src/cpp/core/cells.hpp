@@ -20,9 +20,12 @@ struct CellPartition {
     std::size_t n_cells() const { return ptr.size() - 1; }
     CellDevices devices(std::size_t k) const;
 };
-// Counting sort of `cell`; an empty `cell` puts every device in one cell. Throws std::invalid_argument for an
-// entry outside [0, n_cells).
-CellPartition partition_cells(Span<const std::int64_t> cell, std::size_t n_devices, std::size_t n_cells);
+// Counting sort of `cell`; an empty `cell` puts every device in one cell. Each label is read once, checked as it
+// is read and written to `copy` (of cell's length: the schedule's own copy), and the sort reads the copy, not
+// `cell`: a label that another thread changes during the call can neither index out of range nor make the
+// partition inconsistent. Throws std::invalid_argument for an entry outside [0, n_cells), naming it.
+CellPartition partition_cells(Span<const std::int64_t> cell, Span<std::int64_t> copy, std::size_t n_devices,
+                              std::size_t n_cells);
 
 // Per-cell results.
 struct CellOutcome {

@@ -3,9 +3,11 @@
 #include "scan.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <utility>
 #include <vector>
 
 namespace edgesched {
@@ -139,16 +141,17 @@ std::size_t paper_greedy_one_block(const OptionTable& t, std::size_t j, Span<std
 
 // The devices of a two-option table ordered by their server, then by (c, w) of their option 1 to about six
 // digits (the leading 32 bits of each, whose bit patterns order like the values since c, w >= 0): a radix sort
-// (eight byte passes over a 64-bit key, then a counting pass by server; each pass is stable). Only how tight
-// the greedy's block bounds are depends on this order, not its choices.
-void order_by_server_c_w(const OptionTable& t, std::vector<std::size_t>& order) {
+// (eight byte passes over a 64-bit key, then a counting pass by server; each pass is stable), with each
+// position's key. Only how tight the greedy's block bounds are depends on this order, not its choices.
+void order_by_server_c_w(const OptionTable& t, std::vector<std::size_t>& order, std::vector<std::uint64_t>& key) {
     const std::size_t N = order.size();
     auto lead = [](double x) {
         std::uint64_t bits;
         std::memcpy(&bits, &x, sizeof bits);
         return bits >> 32;
     };
-    std::vector<std::uint64_t> key(N), key_tmp(N);
+    key.resize(N);
+    std::vector<std::uint64_t> key_tmp(N);
     std::vector<std::size_t> tmp(N);
     for (std::size_t n = 0; n < N; ++n) {
         const std::size_t o = t.option(n, 1);
@@ -172,9 +175,70 @@ void order_by_server_c_w(const OptionTable& t, std::vector<std::size_t>& order) 
     auto server = [&](std::size_t n) { return static_cast<std::size_t>(t.server[t.option(n, 1)]); };
     for (std::size_t n = 0; n < N; ++n) ++start[server(n) + 1];
     for (std::size_t j = 0; j < t.n_servers(); ++j) start[j + 1] += start[j];
-    for (std::size_t i = 0; i < N; ++i) tmp[start[server(order[i])]++] = order[i];
+    for (std::size_t i = 0; i < N; ++i) {
+        const std::size_t at = start[server(order[i])]++;
+        tmp[at] = order[i];
+        key_tmp[at] = key[i];
+    }
     order.swap(tmp);
+    key.swap(key_tmp);
 }
+
+// A device's score terms as the greedy's scans store them: its server, the linear costs of its options, and the
+// products A c and B w of its edge option (docs/model.md §3).
+struct Terms {
+    std::size_t server;
+    double l0, l1, Ac, Bw;
+};
+Terms terms_of(const OptionTable& t, std::size_t n) {
+    const std::size_t o1 = t.option(n, 1), j = static_cast<std::size_t>(t.server[o1]);
+    return {j, t.linear[t.option(n, 0)], t.linear[o1], t.A[j] * t.c[o1], t.B[j] * t.w[o1]};
+}
+// The terms' bit patterns (equal patterns: equal scores at every load, computed by the same operations).
+std::array<std::uint64_t, 5> bits_of(const Terms& x) {
+    std::array<std::uint64_t, 5> b{x.server, 0, 0, 0, 0};
+    std::memcpy(&b[1], &x.l0, 8);
+    std::memcpy(&b[2], &x.l1, 8);
+    std::memcpy(&b[3], &x.Ac, 8);
+    std::memcpy(&b[4], &x.Bw, 8);
+    return b;
+}
+
+// Groups `order` (devices sorted by server, then by `key`, the leading bits of c and w, each run of equal keys in
+// increasing index) into classes of devices whose terms are equal bit for bit, so whose scores are equal at every
+// load. Keeps in `order` one device per class, its lowest index (in the order of the classes), and links the
+// others in increasing index: next[n] is the device after n in its class, kNone after the last. Devices of equal
+// terms share their server and key, so only runs of equal ones are sorted (by terms, stably); a device whose key
+// no other device shares is a class of its own, at the cost of one comparison of neighbours.
+void group_alike(const OptionTable& t, std::vector<std::size_t>& order, const std::vector<std::uint64_t>& key,
+                 std::vector<std::size_t>& next) {
+    const std::size_t N = order.size();
+    auto server = [&](std::size_t n) { return t.server[t.option(n, 1)]; };
+    next.assign(N, kNone);
+    std::vector<std::pair<std::array<std::uint64_t, 5>, std::size_t>> run;
+    std::size_t E = 0;  // classes so far
+    for (std::size_t lo = 0; lo < N;) {
+        std::size_t hi = lo + 1;
+        while (hi < N && key[hi] == key[lo] && server(order[hi]) == server(order[lo])) ++hi;
+        if (hi - lo == 1) {
+            order[E++] = order[lo];
+        } else {
+            run.clear();
+            for (std::size_t i = lo; i < hi; ++i) run.push_back({bits_of(terms_of(t, order[i])), order[i]});
+            std::stable_sort(run.begin(), run.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+            for (std::size_t i = 0; i < run.size(); ++i) {
+                if (i == 0 || run[i].first != run[i - 1].first)
+                    order[E++] = run[i].second;
+                else
+                    next[run[i - 1].second] = run[i].second;
+            }
+        }
+        lo = hi;
+    }
+    order.resize(E);
+}
+
+std::size_t paper_greedy_blocks(const OptionTable& t, Span<std::int32_t> choice);
 
 }  // namespace
 
@@ -187,6 +251,14 @@ std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
         for (std::size_t n = 1; n < N; ++n) one_server = one_server && t.server[t.option(n, 1)] == j;
         if (one_server) return paper_greedy_one_block(t, static_cast<std::size_t>(j), choice);
     }
+    return paper_greedy_blocks(t, choice);
+}
+
+namespace {
+
+// The paper's greedy on any two-option table (paper_greedy), by blocks of devices and their bounds.
+std::size_t paper_greedy_blocks(const OptionTable& t, Span<std::int32_t> choice) {
+    const std::size_t N = t.n_devices();
     // Sec. IV-C: start with every device offloaded (N_1 = all devices).
     for (std::size_t n = 0; n < N; ++n) choice[n] = 1;
     Loads l = compute_loads(t, Span<const std::int32_t>(choice));
@@ -206,36 +278,44 @@ std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
     // (server, c, w). A block scanned when its server's loads were (U_r, V_r) had best score s_r; as long as
     // it loses no device, no score in it can now exceed  s_r - Ac_min (U_r - U) - Bw_min (V_r - V), with
     // Ac_min and Bw_min the block's smallest stored products: a tight bound, since the block's devices have
-    // similar c and w. Each
-    // iteration scans the blocks whose bound can beat the best score found. Ranking is
+    // similar c and w. Each iteration scans the blocks whose bound can beat the best score found. Ranking is
     // (score, lower index first), the tie rule of a full scan, and the scores are computed exactly as a
     // full scan would, so the sequence of choices is the paper's.
+    //
+    // Devices whose terms are equal bit for bit (alike devices: a class, group_alike) have equal scores at
+    // every load, so a full scan would pick the lowest index among them first: each class is one entry of the
+    // scans, standing for its lowest-index device still offloaded. Without this, n alike devices tie at every
+    // move, every block's bound (its slack above the score) beats the best found, and every move rescans them
+    // all: O(n^2).
     using Entry = std::pair<double, std::size_t>;  // (score or bound, device)
     auto ranks_below = [](const Entry& a, const Entry& b) {
         return a.first < b.first || (a.first == b.first && a.second > b.second);
     };
-    std::vector<std::size_t> order(N);
+    std::vector<std::size_t> order(N), next;
     for (std::size_t n = 0; n < N; ++n) order[n] = n;
-    if (N > kOneBlock) order_by_server_c_w(t, order);
+    if (N > kOneBlock) {
+        std::vector<std::uint64_t> key;
+        order_by_server_c_w(t, order, key);
+        group_alike(t, order, key, next);  // `order`: one device per class
+    } else {  // small tables: every device a class of its own
+        next.assign(N, kNone);
+    }
+    const std::size_t E = order.size();  // entries of the scans: the classes
     // Small tables (several servers here: one server is paper_greedy_one_block's) are a block per server.
-    const std::size_t bs = N <= kOneBlock ? N : static_cast<std::size_t>(2.0 * std::sqrt(double(N)));
-    // Per position in `order`, the terms of the score laid out for the scan: a score is
-    // (linear_1 + (A c) U + (B w) V) - linear_0, the same operations in the same order as `score`.
-    std::vector<double> l0(N), l1(N), Ac(N), Bw(N);
+    const std::size_t bs = E <= kOneBlock ? E : static_cast<std::size_t>(2.0 * std::sqrt(double(E)));
+    // Per position of the scans (an entry, standing for its class's lowest index still offloaded, order[i]), the
+    // terms of the score laid out for the scan: a score is (linear_1 + (A c) U + (B w) V) - linear_0, the same
+    // operations in the same order as `score`. Per device standing for its class, its block and position.
+    std::vector<double> l0(E), l1(E), Ac(E), Bw(E);
     std::vector<std::size_t> block_of(N), pos_of(N);
-    // Per block (arrays, so that the bound of every block is one short loop): its devices still offloaded
-    // at positions begin .. end - 1, its server, smallest Ac and Bw, largest |linear|; and from its last
-    // scan, the best (score, device) and K = best - Ac_min U_r - Bw_min V_r + slack, so that its bound is
-    // K + Ac_min U + Bw_min V (K_next likewise from the second best). The slack, 1e-12 of the magnitudes at
-    // the scan (which only fall), covers the rounding of the bound against the exact scores.
     std::vector<std::size_t> b_begin, b_end, b_server;
     std::vector<double> b_Ac, b_Bw, b_mag, b_K, b_K_next;
     std::vector<Entry> b_best;
-    for (std::size_t b = 0; b < N;) {
+    for (std::size_t b = 0; b < E;) {
         const std::size_t j = server(order[b]);
         double Ac_min = kInf, Bw_min = kInf, mag = 0.0;
         std::size_t e = b;
-        for (; e < N && e - b < bs && server(order[e]) == j; ++e) {
+        for (; e < E && e - b < bs && server(order[e]) == j; ++e) {
             const std::size_t n = order[e], o1 = edge(n);
             l0[e] = t.linear[t.option(n, 0)];
             l1[e] = t.linear[o1];
@@ -282,12 +362,12 @@ std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
         });
         b_best[k] = best;
         b_K[k] = best.second == N ? -kInf : bound_from(k, top);
-        // The next best score: the block's bound once its best has moved, without rescanning it (a block
-        // loses no other device before its next scan: a device moves only as the best of a scan).
+        // The next best score: the block's bound once its best entry has gone, without rescanning it (a block
+        // loses no other entry before its next scan: a device moves only as the best of a scan).
         if (at < n) s[at] = -kInf;
         b_K_next[k] = best.second == N ? -kInf : bound_from(k, largest(s.data(), n));
     };
-    auto remove = [&](std::size_t n) {  // swap n's position with its block's last offloaded one
+    auto remove = [&](std::size_t n) {  // swap n's position with its block's last one still offloaded
         const std::size_t i = pos_of[n], e = --b_end[block_of[n]];
         std::swap(order[i], order[e]);
         std::swap(l0[i], l0[e]);
@@ -333,11 +413,22 @@ std::size_t paper_greedy(const OptionTable& t, Span<std::int32_t> choice) {
         l.U[j] -= t.c[o1];
         l.V[j] -= t.w[o1];
         ++moved;
-        remove(k);
-        b_K[block_of[k]] = b_K_next[block_of[k]];  // k's block lost its best: bounded by its next best
-        b_best[block_of[k]].second = 0;             // which ranks first among equal bounds (a rescan decides)
+        const std::size_t b = block_of[k], after = next[k];
+        if (after != kNone) {
+            // The next device of k's class stands for it: the same score at every load, so the block's bound
+            // from its last scan (whose best this class was) still holds.
+            order[pos_of[k]] = after;
+            pos_of[after] = pos_of[k];
+            block_of[after] = b;
+        } else {
+            remove(k);
+            b_K[b] = b_K_next[b];  // the block lost its best entry: bounded by its next best
+        }
+        b_best[b].second = 0;  // which ranks first among equal bounds (a rescan decides)
     }
     return moved;
 }
+
+}  // namespace
 
 }  // namespace edgesched

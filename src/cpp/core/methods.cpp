@@ -9,9 +9,11 @@
 #include "warm.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <iterator>
 #include <limits>
 #include <stdexcept>
+#include <vector>
 
 namespace edgesched {
 
@@ -120,8 +122,35 @@ SearchResult solve_method(const OptionTable& t, const std::string& method, Span<
     args.seed = seed;
     args.limits = limits;
     args.threads = threads;
-    args.prices = prices;
-    return find_method(method, Problem::kOptions).run(t, choice, args);
+    DualState start;
+    if (prices) {  // clamped into the box that holds the dual's maximum (docs/model.md §5)
+        start = *prices;
+        const std::size_t S = t.n_servers();
+        std::vector<double> U(S, 0.0), V(S, 0.0);
+        for (std::size_t o = 0; o < t.linear.size; ++o) {
+            if (t.server[o] < 0) continue;
+            U[static_cast<std::size_t>(t.server[o])] += t.c[o];
+            V[static_cast<std::size_t>(t.server[o])] += t.w[o];
+        }
+        for (std::size_t j = 0; j < S && j < start.lambda.size() && j < start.mu.size(); ++j) {
+            start.lambda[j] = std::clamp(start.lambda[j], 0.0, 2.0 * t.A[j] * U[j]);
+            start.mu[j] = std::clamp(start.mu[j], 0.0, 2.0 * t.B[j] * V[j]);
+        }
+        args.prices = &start;
+    }
+    const SearchResult r = find_method(method, Problem::kOptions).run(t, choice, args);
+    check_finite(t, r);
+    return r;
+}
+
+void check_finite(const OptionTable& t, const SearchResult& r) {
+    bool finite = std::isfinite(r.cost) && std::isfinite(r.lower_bound);
+    for (const std::vector<double>* p : {&r.prices.lambda, &r.prices.mu})
+        for (const double x : *p) finite = finite && std::isfinite(x);
+    if (finite) return;
+    check_range(t);
+    throw std::invalid_argument("the solve's numbers are not finite (cost " + number_text(r.cost) + ", bound " +
+                                number_text(r.lower_bound) + ") although the table is within range");
 }
 
 }  // namespace edgesched

@@ -46,9 +46,18 @@ const MethodInfo& find_method(const std::string& name, Problem problem);
 // One entry point for every method of the registry by name, on an option table. Fills `choice` ("descent"
 // and "warm" start from it); returns its cost and a certified lower bound: the relaxation bound for "auto",
 // "bnb" and "warm", the tangent bound at the returned choice for the others (one pass, cheap, looser).
-// `prices`: warm's starting multipliers (null: none; the other methods ignore them).
+// `prices`: warm's starting multipliers (null: none; the other methods ignore them), each clamped to the range
+// where the dual's maximum lies, [0, 2 A_j U_j] and [0, 2 B_j V_j] with U_j, V_j the sums of c and w over the
+// options on server j (any multipliers there give a valid bound, and a price of a server with A_j = 0 or
+// B_j = 0 must be 0). The table must be within the range of check_range (table.hpp); a result that is not
+// finite all the same throws std::invalid_argument (check_finite).
+//
 SearchResult solve_method(const OptionTable& t, const std::string& method, Span<std::int32_t> choice,
                           std::uint64_t seed, const SearchLimits& limits, unsigned threads,
                           const DualState* prices = nullptr);
+
+// Throws std::invalid_argument unless the result's cost, bound and prices are finite: the table's range
+// (check_range) names where it is exceeded, else the result's numbers are named.
+void check_finite(const OptionTable& t, const SearchResult& r);
 
 }  // namespace edgesched

@@ -51,6 +51,18 @@ struct InvalidDevice : std::invalid_argument {
     std::size_t device;
 };
 
+// A cell whose devices' terms together leave the range of the solvers' arithmetic (table.hpp: kMaxMagnitude):
+// the message says which sums overflow; the caller names the cell.
+struct InvalidCell : std::invalid_argument {
+    using std::invalid_argument::invalid_argument;
+};
+
+// Throws std::invalid_argument unless the prices the system gives its server are above 0 (not lost to underflow)
+// and in range (table.hpp: price_in_range): B = w_delay, and A = w_delay / f_edge_max, whose failure names
+// f_edge_max, as f_edge_max[cell] unless `cell` is kNoCell.
+inline constexpr std::size_t kNoCell = static_cast<std::size_t>(-1);
+void check_paper_system(const PaperSystem& s, std::size_t cell = kNoCell);
+
 // Owning storage of the paper's two-option table of a cell (option 0 local, option 1 on server 0), and per
 // device what decoding a choice needs, so that the inputs are read once.
 struct PaperTable {
@@ -58,11 +70,16 @@ struct PaperTable {
     std::vector<double> linear, c, w, A, B;
     std::vector<std::int32_t> server;
     std::vector<double> f_local, local_delay, local_energy, edge_energy;  // eqs. (13), (1), (3), (5)
+    std::vector<double> kappa;     // the devices' kappa, copied as Theorem 1 reads it
     std::vector<double> gathered;  // inputs copied into contiguous arrays where they are not already
     OptionTable view() const;
 };
-// Table of the devices idx[0], idx[1], ... (a cell), written into `t` (whose storage is reused). Throws
-// InvalidDevice for an input outside the model or a cost that overflows.
+// Table of the devices idx[0], idx[1], ... (a cell), written into `t` (whose storage is reused). Each input is
+// read once, and the value read is the value checked and used: another thread writing the inputs during the
+// call gives a table of values it read, or an error, never an unchecked value. Throws InvalidDevice for an input
+// outside the model or a device whose costs overflow or vanish, InvalidCell where the devices' terms together
+// overflow, std::invalid_argument for prices out of range (check_paper_system) or an input that was outside the
+// model when read and no longer is.
 void build_paper_table(const PaperDevices& d, const PaperSystem& s, CellDevices idx, PaperTable& t);
 
 // Physical schedule of a choice: Theorem 1 and Theorem 2 (general form).

@@ -19,4 +19,18 @@ struct Span {
     T* end() const { return data + size; }
 };
 
+// One read of x that the compiler may neither repeat nor split (a relaxed atomic load where the compiler has
+// them; a plain load otherwise): for inputs that another thread may write while the core runs without the
+// GIL, so that the value checked is the value used.
+template <class T>
+T read_once(const T& x) {
+#if defined(__GNUC__) || defined(__clang__)
+    T value;
+    __atomic_load(&x, &value, __ATOMIC_RELAXED);
+    return value;
+#else
+    return *static_cast<const volatile T*>(&x);
+#endif
+}
+
 }  // namespace edgesched

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
+#include <stdexcept>
+#include <string>
 
 namespace edgesched {
 
@@ -51,6 +54,66 @@ double rounding_scale(const OptionTable& t) {
         if (t.B[j] > 0.0) scale += t.B[j] * w_cap[j] * w_cap[j];
     }
     return scale;
+}
+
+OutOfRange server_out_of_range(double A, double B, double U, double V) {
+    // Each test is written so that NaN fails it.
+    if (!(U <= kMaxMagnitude)) return {"U", U};
+    if (!(V <= kMaxMagnitude)) return {"V", V};
+    const double lambda = 2.0 * A * U, mu = 2.0 * B * V;  // the largest useful dual prices (docs/model.md §5)
+    if (!(lambda * lambda <= kMaxMagnitude)) return {"(2 A U)^2", lambda * lambda};
+    if (!(mu * mu <= kMaxMagnitude)) return {"(2 B V)^2", mu * mu};
+    const double quad = A * U * U + B * V * V;
+    if (!(quad <= kMaxMagnitude)) return {"A U^2 + B V^2", quad};
+    return {};
+}
+
+std::string number_text(double x) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", x);
+    return text;
+}
+
+void check_range(const OptionTable& t) {
+    const std::string limit = number_text(kMaxMagnitude);
+    for (std::size_t j = 0; j < t.n_servers(); ++j) {
+        for (const auto& [name, p] : {std::pair<const char*, double>{"A", t.A[j]}, {"B", t.B[j]}})
+            if (!price_in_range(p))
+                throw std::invalid_argument(std::string(name) + "[" + std::to_string(j) + "] is " + number_text(p) +
+                                            "; a server's price must be within 0 .. " + limit);
+    }
+    std::vector<double> U(t.n_servers(), 0.0), V(t.n_servers(), 0.0);
+    for (std::size_t o = 0; o < t.linear.size; ++o) {
+        if (t.server[o] < 0) continue;
+        U[static_cast<std::size_t>(t.server[o])] += t.c[o];
+        V[static_cast<std::size_t>(t.server[o])] += t.w[o];
+    }
+    double scale = 0.0;
+    for (std::size_t n = 0; n < t.n_devices(); ++n) {
+        double lin = 0.0;
+        for (std::size_t o = t.option(n, 0); o < t.option(n, 0) + t.n_options(n); ++o)
+            lin = std::max(lin, std::abs(t.linear[o]));
+        scale += lin;
+        if (!(scale <= kMaxMagnitude))
+            throw std::invalid_argument("linear: the devices' largest |linear| sum to " + number_text(scale) +
+                                        " by device " + std::to_string(n) + ", beyond " + limit +
+                                        "; scale the table's costs down");
+    }
+    for (std::size_t j = 0; j < t.n_servers(); ++j) {
+        const OutOfRange bad = server_out_of_range(t.A[j], t.B[j], U[j], V[j]);
+        if (bad.what)
+            throw std::invalid_argument("server " + std::to_string(j) + ": " + bad.what + " is " +
+                                        number_text(bad.value) + ", beyond " + limit + " (A = A[" + std::to_string(j) +
+                                        "] = " + number_text(t.A[j]) + ", B = B[" + std::to_string(j) +
+                                        "] = " + number_text(t.B[j]) + ", U = " + number_text(U[j]) + " and V = " +
+                                        number_text(V[j]) + " the sums of c and w over its options); scale the "
+                                        "table's numbers down");
+        scale += t.A[j] * U[j] * U[j] + t.B[j] * V[j] * V[j];
+        if (!(scale <= kMaxMagnitude))
+            throw std::invalid_argument("server " + std::to_string(j) + ": the table's costs can reach " +
+                                        number_text(scale) + " with this server's terms, beyond " + limit +
+                                        "; scale the table's numbers down");
+    }
 }
 
 std::uint64_t search_space_size(const OptionTable& t) {

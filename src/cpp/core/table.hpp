@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -54,6 +55,33 @@ double total_cost(const OptionTable& t, Span<const std::int32_t> choice);
 // sum_j (A_j Ucap_j^2 + B_j Vcap_j^2), with Ucap_j, Vcap_j the sums of c and w over all options on server j.
 // A running total of k updates is off by at most about (k + N) ulps of it.
 double rounding_scale(const OptionTable& t);
+
+// The range of the solvers' arithmetic (docs/model.md §5). With U_j and V_j the sums of c and w over every option
+// on server j (the largest loads a choice can put on it), every total and running sum the solvers form is at most
+// a small multiple of the scale  sum_n max_o |linear_o| + sum_j (A_j U_j^2 + B_j V_j^2),  every dual price at most
+// 2 A_j U_j or 2 B_j V_j (beyond, the supergradient is negative), and every penalty the square of such a price
+// over 4 A_j or 4 B_j. A table whose prices, loads, scale and squared largest prices are at most kMaxMagnitude
+// (DBL_MAX / 2^20, a margin for those small multiples) therefore gives finite numbers everywhere.
+inline constexpr double kMaxMagnitude = 0x1p1004;
+
+// Whether a price A_j or B_j is in range: in [0, kMaxMagnitude].
+inline bool price_in_range(double p) { return p >= 0.0 && p <= kMaxMagnitude; }
+
+// The first of a server's magnitudes out of range, given its prices A, B and its loads U, V (the sums of c and w
+// over every option on it): what (null when all are in range: "U", "V", "(2 A U)^2", "(2 B V)^2" or
+// "A U^2 + B V^2") and its value. The prices themselves are checked by price_in_range.
+struct OutOfRange {
+    const char* what = nullptr;
+    double value = 0.0;
+};
+OutOfRange server_out_of_range(double A, double B, double U, double V);
+
+// x as %g: readable for the huge and tiny values the range's messages are about.
+std::string number_text(double x);
+
+// Throws std::invalid_argument unless the table is within the range above, naming the price, the server or the
+// device where it leaves it.
+void check_range(const OptionTable& t);
 
 // Number of choices an exhaustive search visits, saturated at UINT64_MAX.
 std::uint64_t search_space_size(const OptionTable& t);

@@ -100,15 +100,16 @@ def _estimate(v: ModelVariant, hw: Hardware, clip: tuple[int, int, int]) -> tupl
 
 def profile(arch: str | Architecture, *, prune: float | Mapping[str, float] | None = None, bits: int = 32,
             rank: float | None = None, sparsity: float = 0.0, sparse_speedup: float = 1.0, frames: int = 16,
-            height: int = 112, width: int = 112,
+            height: int | None = None, width: int | None = None,
             hardware: Sequence[str | Hardware] = DEFAULT_HARDWARE) -> ProfileReport:
     """Profile ``arch`` before and after the transforms (arguments as :class:`ModelVariant`) on a
-    ``frames x height x width`` clip, on each of ``hardware`` (preset names of :data:`HARDWARE` or
-    :class:`Hardware`)."""
+    ``frames x height x width`` clip (default 112 x 112; 1 x 1 for a sensor series, whose ``frames`` are
+    samples), on each of ``hardware`` (preset names of :data:`HARDWARE` or :class:`Hardware`)."""
     before = ModelVariant(arch)
     after = ModelVariant(arch, prune=prune, rank=rank, sparsity=sparsity, sparse_speedup=sparse_speedup,
                          bits=bits)
-    clip = (frames, height, width)
+    side = 1 if before.network.modality == "series" else 112
+    clip = (frames, side if height is None else height, side if width is None else width)
     ab, aa = before.analyze(*clip), after.analyze(*clip)
     rows = []
     for i, h in enumerate(hardware):
@@ -153,7 +154,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--sparsity", type=float, default=0.0, help="unstructured pruning: fraction of zero weights")
     p.add_argument("--sparse-speedup", type=float, default=1.0, help="compute speed-up from sparsity (>= 1)")
     p.add_argument("--frames", type=int, default=16, help="input frames M (default 16)")
-    p.add_argument("--height", type=int, default=112, help="frame height in pixels (default 112)")
-    p.add_argument("--width", type=int, default=112, help="frame width in pixels (default 112)")
+    p.add_argument("--height", type=int, default=None, help="frame height in pixels (default 112; 1 for a series)")
+    p.add_argument("--width", type=int, default=None, help="frame width in pixels (default 112; 1 for a series)")
     p.set_defaults(func=_run)
     return p

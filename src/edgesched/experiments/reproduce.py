@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from .._files import output_dir
 from . import plots
 from .sweep import default_executor, summarize, sweep
 
@@ -159,8 +160,7 @@ def reproduce(
         if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
             raise ValueError(f"seeds is {seeds!r}; it must be an integer >= 1")
         settings = replace(settings, seeds=seeds)
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = Path(output_dir(os.fspath(out), "the figures' directory"))
     own = executor is None
     ex = default_executor(max_workers) if own else executor
     written = {}

@@ -2,14 +2,16 @@
 
 :func:`sweep` evaluates ``evaluate(params, seed)`` for every grid point and seed on a
 :class:`concurrent.futures.Executor` (a local process pool by default; ``dask.distributed``'s
-``Client.get_executor()`` -- or the ``Client`` itself -- on a cluster) and returns a tidy
-:class:`pandas.DataFrame`: one column per parameter, ``seed``, then one column per metric.
+``Client.get_executor()`` -- or the ``Client`` itself -- on a cluster, or the workers of a running Dask
+scheduler given by its address, ``scheduler=``) and returns a tidy :class:`pandas.DataFrame`: one column per
+parameter, ``seed``, then one column per metric.
 
 The store (:mod:`edgesched.experiments.store`) is a directory of Parquet chunks. Each chunk holds the rows of
-whole tasks, tagged with a deterministic task key (a hash of the evaluator's name, the parameters and the seed),
-and is written atomically, so a chunk is either complete or absent. A sweep killed at any moment (even by
-SIGKILL) and started again reads the keys already stored, skips those tasks, and ends with exactly the rows an
-uninterrupted run gives: none lost, none twice.
+whole tasks, tagged with a deterministic task key (a hash of the evaluator's name, the parameters with equal
+numbers spelled alike, and the seed), is written atomically, so a chunk is either complete or absent, and is
+named by its checksum, so a damaged or copied chunk is reported rather than used. A sweep killed at any moment
+(even by SIGKILL) and started again reads the keys already stored, skips those tasks, and ends with exactly the
+rows an uninterrupted run gives: none lost, none twice. Several sweeps may run on one store at once.
 
 With ``backend="numpy"`` or ``"cupy"`` the tasks of one grid point are solved together, all their seeds as
 one batch of :func:`edgesched.solve_batch` in this process (on the GPU for ``"cupy"``), instead of one task at a
@@ -20,25 +22,27 @@ pandas, pyarrow and tqdm are optional (``pip install 'edgesched[sweep]'``) and i
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import itertools
 import json
 import math
 import multiprocessing
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .._files import fits_in_memory
 from .._optional import need, progress_bar
 from .evaluate import evaluate_paper, evaluate_paper_batch
-from .store import TASK_COLUMN, Task, plain, read_store, result_frame, write_chunk
+from .store import COMPACT_OVER, Store, Task, canonical, plain
 
-__all__ = ["SweepTaskError", "default_executor", "grid_points", "summarize", "sweep"]
+__all__ = ["CONNECT_TIMEOUT", "SweepTaskError", "connect", "default_executor", "grid_points", "summarize", "sweep"]
 
 
 class SweepTaskError(RuntimeError):
@@ -49,9 +53,15 @@ def _evaluator_name(evaluate: Callable[..., Any]) -> str:
     return f"{getattr(evaluate, '__module__', '?')}.{getattr(evaluate, '__qualname__', repr(evaluate))}"
 
 
+#: Memory a task takes while a sweep runs (its key, parameters and rows), bytes; an estimate.
+TASK_BYTES = 2048
+
+
 def _task_key(evaluator: str, params: Mapping[str, Any], seed: int) -> str:
+    """A hash of the evaluator's name, the parameters and the seed, with equal numbers spelled alike
+    (:func:`edgesched.experiments.store.canonical`)."""
     try:
-        text = json.dumps({"evaluate": evaluator, "params": params, "seed": seed}, sort_keys=True)
+        text = json.dumps({"evaluate": evaluator, "params": canonical(dict(params)), "seed": seed}, sort_keys=True)
     except TypeError as exc:
         raise ValueError(f"grid point {params} has a value that is not a number, string, bool or list "
                          f"({exc}); a task key needs JSON-serialisable parameters") from None
@@ -62,7 +72,8 @@ def grid_points(grid: Mapping[str, Sequence[Any]] | Iterable[Mapping[str, Any]])
     """The parameter points of a grid.
 
     A mapping ``{name: [values...]}`` gives every combination (the last name varies fastest; a scalar value
-    counts as a one-value list); an iterable of mappings is taken as the explicit list of points.
+    counts as a one-value list); an iterable of mappings is taken as the explicit list of points. Values equal
+    as numbers (``1e6`` and ``1000000``) are the same value: a list that repeats one is a ValueError.
     """
     if isinstance(grid, Mapping):
         names = list(grid)
@@ -72,7 +83,10 @@ def grid_points(grid: Mapping[str, Sequence[Any]] | Iterable[Mapping[str, Any]])
             values = list(values) if isinstance(values, (list, tuple, np.ndarray, range)) else [values]
             if not values:
                 raise ValueError(f"grid[{name!r}] is empty; give at least one value")
+            _distinct(f"grid[{name!r}]", values)
             axes.append(values)
+        count = math.prod(len(a) for a in axes)
+        fits_in_memory(f"the grid has {count:,} points", count, TASK_BYTES, "grid points")
         points = [dict(zip(names, combo)) for combo in itertools.product(*axes)]
     else:
         points = [dict(p) for p in grid]
@@ -85,17 +99,41 @@ def grid_points(grid: Mapping[str, Sequence[Any]] | Iterable[Mapping[str, Any]])
     return out
 
 
-def _seed_list(seeds: int | Iterable[int]) -> list[int]:
+def _distinct(label: str, values: list[Any]) -> None:
+    """ValueError when two of ``values`` are the same value (:func:`canonical`), naming both positions."""
+    seen: dict[str, int] = {}
+    for i, v in enumerate(values):
+        try:
+            text = json.dumps(canonical(v), sort_keys=True)
+        except TypeError:
+            continue  # reported with its grid point when its task key is made
+        if text in seen:
+            j = seen[text]
+            raise ValueError(f"{label}[{i}] is {values[i]!r}, the same value as {label}[{j}] ({values[j]!r}); "
+                             "list each value once")
+        seen[text] = i
+
+
+#: Seeds are integers in [0, SEED_END): the solvers' seeds (a uint64).
+SEED_END = 2**64
+
+
+def _seed_list(seeds: int | Iterable[int], points: int = 1) -> list[int]:
+    """The seeds of every grid point, checked: a count, or distinct integers in [0, 2**64); ``points`` grid
+    points of them must fit in memory."""
     if isinstance(seeds, (int, np.integer)):
-        if isinstance(seeds, bool):
+        if isinstance(seeds, (bool, np.bool_)):
             raise ValueError(f"seeds is {seeds!r}; give a count >= 1 or a list of seeds")
         if seeds < 1:
             raise ValueError(f"seeds is {seeds}; give a count >= 1 or a list of seeds")
+        fits_in_memory(f"seeds is {seeds} with {points:,} grid point(s)", int(seeds) * points, TASK_BYTES, "tasks")
         return list(range(int(seeds)))
+    if isinstance(seeds, (str, bytes, Mapping)) or not isinstance(seeds, Iterable):
+        raise ValueError(f"seeds is {seeds!r}; give a count >= 1 or a list of seeds")
     out = []
     for i, s in enumerate(seeds):
-        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0:
-            raise ValueError(f"seeds[{i}] is {s!r}; seeds must be integers >= 0")
+        if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer)) or not 0 <= s < SEED_END:
+            raise ValueError(f"seeds[{i}] is {s!r}; seeds must be integers in [0, 2**64)")
         out.append(int(s))
     if len(set(out)) != len(out):
         raise ValueError("seeds has repeated values; each seed must appear once")
@@ -105,15 +143,18 @@ def _seed_list(seeds: int | Iterable[int]) -> list[int]:
 
 
 def _tasks(evaluate: Callable[..., Any], points: list[dict[str, Any]], seeds: list[int]) -> list[Task]:
+    fits_in_memory(f"the sweep has {len(points):,} grid points x {len(seeds):,} seeds", len(points) * len(seeds),
+                   TASK_BYTES, "tasks")
     name = _evaluator_name(evaluate)
     tasks: list[Task] = []
-    seen: dict[str, bool] = {}
-    for p in points:
+    seen: dict[str, int] = {}
+    for i, p in enumerate(points):
         for s in seeds:
             key = _task_key(name, p, s)
             if key in seen:
-                raise ValueError(f"grid point {p} appears twice; every (parameters, seed) pair must be unique")
-            seen[key] = True
+                raise ValueError(f"grid point {i} ({p}) is the same as grid point {seen[key]} "
+                                 f"({points[seen[key]]}); every (parameters, seed) pair must be unique")
+            seen[key] = i
             tasks.append(Task(len(tasks), key, p, s))
     return tasks
 
@@ -128,7 +169,11 @@ def _run_batch(evaluate: Callable[..., Any], batch: list[tuple[str, dict[str, An
         except Exception as exc:  # re-raised in the caller with the task named
             raise SweepTaskError(f"evaluating parameters {params} with seed {seed} failed: "
                                  f"{type(exc).__name__}: {exc}") from None
-        rows = [result] if isinstance(result, Mapping) else list(result)
+        rows = [result] if isinstance(result, Mapping) else list(result) if isinstance(result, Iterable) and \
+            not isinstance(result, (str, bytes)) else None
+        if rows is None or not all(isinstance(r, Mapping) and all(isinstance(k, str) for k in r) for r in rows):
+            raise SweepTaskError(f"evaluating parameters {params} with seed {seed} returned {result!r:.200}; an "
+                                 "evaluator returns a mapping of metric names (str) to values, or a list of them")
         out.append((key, [{k: plain(v) for k, v in r.items()} for r in rows]))
     return out
 
@@ -142,6 +187,37 @@ def _worker_count(executor: Any, max_workers: int | None) -> int:
     if hasattr(executor, "nthreads"):  # a dask.distributed Client
         return max(1, sum(executor.nthreads().values()))
     return os.cpu_count() or 1
+
+
+#: Seconds :func:`connect` waits for a scheduler.
+CONNECT_TIMEOUT = 10.0
+
+
+def connect(address: str, timeout: float | None = None) -> Any:
+    """A ``dask.distributed.Client`` of the running scheduler at ``address`` (``"tcp://host:8786"``); close it
+    when done. ValueError naming the address when none answers there within ``timeout`` seconds (default
+    :data:`CONNECT_TIMEOUT`), or what answers is not a scheduler; ImportError naming the extra without
+    ``dask.distributed``."""
+    timeout = CONNECT_TIMEOUT if timeout is None else timeout
+    distributed = need("distributed", "dask", "a sweep on a Dask cluster")
+    if not isinstance(address, str) or not address.strip():
+        raise ValueError(f"scheduler is {address!r}; give a scheduler's address, such as tcp://10.0.0.5:8786")
+    try:
+        return distributed.Client(address.strip(), timeout=timeout, set_as_default=False)
+    except Exception as exc:  # nothing there (OSError), no port (ValueError), something else answering
+        reason = f"{type(exc).__name__}: {exc}"
+    _collect_quietly()  # the half-made client's finaliser would print about the failed connection
+    raise ValueError(f"scheduler {address.strip()}: cannot connect to a Dask scheduler there ({reason})")
+
+
+def _collect_quietly() -> None:
+    """Collect garbage with unraisable exceptions (finalisers that fail) dropped."""
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 def default_executor(max_workers: int | None) -> ProcessPoolExecutor:
@@ -160,6 +236,7 @@ def sweep(
     chunk_size: int | None = None,
     progress: bool | None = None,
     backend: str | None = None,
+    scheduler: str | None = None,
 ) -> Any:
     """Evaluate every grid point with every seed; return the results as a tidy DataFrame.
 
@@ -189,6 +266,12 @@ def sweep(
         worker, at most 256 tasks.
     progress : bool, optional
         Show a tqdm progress bar on stderr. ``None``: only when stderr is a terminal.
+    scheduler : str, optional
+        The address of a running ``dask.distributed`` scheduler (``"tcp://10.0.0.5:8786"``,
+        ``pip install 'edgesched[dask]'``): the tasks run on its workers, through a client connected here and
+        closed on return (:func:`connect`), with the same rows and the same store as a local run. Its workers need
+        edgesched installed and ``evaluate`` importable; use process workers, the solvers hold the GIL while they
+        build tables. ``executor`` must then be None.
     backend : {None, "numpy", "cupy"}
         ``None``: ``evaluate`` per task on the executor. ``"numpy"``/``"cupy"``: the seeds of each grid point
         solved as one batch by :func:`evaluate_paper_batch` in this process (``"cupy"``: on the GPU,
@@ -204,7 +287,12 @@ def sweep(
     Raises
     ------
     SweepTaskError
-        When an evaluation raised; tasks finished before it stay in the store, so a rerun resumes.
+        When an evaluation raised or returned something else than rows; tasks finished before it stay in the
+        store, so a rerun resumes.
+    ValueError
+        For bad arguments: a grid listing one value twice (``1e6`` and ``1000000`` are one value), seeds outside
+        [0, 2**64), a sweep too large for memory; :class:`edgesched.experiments.store.StoreError` (a
+        ValueError) for a store that is a file or holds a damaged chunk, naming the path.
     ImportError
         When pandas/pyarrow (``edgesched[sweep]``) are missing.
     """
@@ -215,27 +303,40 @@ def sweep(
     if backend is not None:
         if backend not in ("numpy", "cupy"):
             raise ValueError(f"backend is {backend!r}; it must be None, 'numpy' or 'cupy'")
-        if evaluate is not evaluate_paper or executor is not None or max_workers is not None:
+        if evaluate is not evaluate_paper or executor is not None or max_workers is not None or scheduler:
             raise ValueError(f"backend={backend!r} solves the paper's scenarios in batches in this process; "
-                             "leave evaluate, executor and max_workers at their defaults")
+                             "leave evaluate, executor and max_workers at their defaults, and give no scheduler")
+    if scheduler is not None and executor is not None:
+        raise ValueError("give an executor or a scheduler's address, not both")
     points = grid_points(grid)
     # Batched rows lack the gap (NaN): their task keys differ, so one store never mixes the two kinds.
-    tasks = _tasks(evaluate_paper_batch if backend else evaluate, points, _seed_list(seeds))
+    tasks = _tasks(evaluate_paper_batch if backend else evaluate, points, _seed_list(seeds, len(points)))
     run = (lambda todo, store_, bar: _drain_batched(todo, store_, backend, chunk_size, bar)) if backend else None
+    if scheduler is not None:
+        client = connect(scheduler)
+        try:
+            return _stored(tasks, points, evaluate, store, client, max_workers, chunk_size, progress, run)
+        finally:
+            client.close()
+    return _stored(tasks, points, evaluate, store, executor, max_workers, chunk_size, progress, run)
+
+
+def _stored(tasks: list[Task], points: list[dict[str, Any]], evaluate: Callable[..., Any],
+            store: str | os.PathLike[str] | None, executor: Any, max_workers: int | None, chunk_size: int | None,
+            progress: bool | None, run: Callable[[list[Task], Store, Any], None] | None) -> Any:
+    """:func:`_sweep` on the store at ``store``, or on a temporary one deleted on return."""
     if store is None:
         with tempfile.TemporaryDirectory(prefix="edgesched-sweep-") as tmp:
-            return _sweep(tasks, points, evaluate, Path(tmp), executor, max_workers, chunk_size, progress, run)
-    path = Path(store)
-    path.mkdir(parents=True, exist_ok=True)
-    return _sweep(tasks, points, evaluate, path, executor, max_workers, chunk_size, progress, run)
+            return _sweep(tasks, points, evaluate, Store(tmp), executor, max_workers, chunk_size, progress, run,
+                          compact=False)
+    return _sweep(tasks, points, evaluate, Store(store), executor, max_workers, chunk_size, progress, run)
 
 
-def _sweep(tasks: list[Task], points: list[dict[str, Any]], evaluate: Callable[..., Any], store: Path,
+def _sweep(tasks: list[Task], points: list[dict[str, Any]], evaluate: Callable[..., Any], store: Store,
            executor: Any, max_workers: int | None, chunk_size: int | None, progress: bool | None,
-           run: Callable[[list[Task], Path, Any], None] | None = None) -> Any:
-    for stale in store.glob(".tmp-*.parquet"):  # left by a run killed while writing; never renamed
-        stale.unlink(missing_ok=True)
-    done = set(read_store(store, columns=[TASK_COLUMN])[TASK_COLUMN])
+           run: Callable[[list[Task], Store, Any], None] | None = None, compact: bool = True) -> Any:
+    store.remove_stale_temporaries()  # left by runs killed while writing; never those of a live sweep
+    done = store.done()
     todo = [t for t in tasks if t.key not in done]
     if todo and run is not None:
         bar = progress_bar(len(tasks), len(tasks) - len(todo), progress, what="the sweep progress bar")
@@ -259,10 +360,13 @@ def _sweep(tasks: list[Task], points: list[dict[str, Any]], evaluate: Callable[.
                 bar.close()
             if own:
                 ex.shutdown(wait=True, cancel_futures=True)
-    return result_frame(store, tasks, points)
+    frame = store.frame(tasks, points)
+    if compact and len(store.chunks()) > COMPACT_OVER:
+        store.compact()
+    return frame
 
 
-def _drain_batched(todo: list[Task], store: Path, backend: str, chunk_size: int | None, bar: Any) -> None:
+def _drain_batched(todo: list[Task], store: Store, backend: str, chunk_size: int | None, bar: Any) -> None:
     """Solve the tasks of each grid point together (all their seeds in one batch); write each batch as a chunk."""
     groups: dict[str, list[Task]] = {}
     for t in todo:
@@ -276,13 +380,12 @@ def _drain_batched(todo: list[Task], store: Path, backend: str, chunk_size: int 
             except Exception as exc:
                 raise SweepTaskError(f"evaluating parameters {batch[0].params} with seeds "
                                      f"{[t.seed for t in batch]} failed: {type(exc).__name__}: {exc}") from None
-            write_chunk(store, batch, [(t.key, [{k: plain(v) for k, v in r.items()}])
-                                        for t, r in zip(batch, rows)])
+            store.write(batch, [(t.key, [{k: plain(v) for k, v in r.items()}]) for t, r in zip(batch, rows)])
             if bar is not None:
                 bar.update(len(batch))
 
 
-def _drain(ex: Executor, evaluate: Callable[..., Any], batches: list[list[Task]], store: Path,
+def _drain(ex: Executor, evaluate: Callable[..., Any], batches: list[list[Task]], store: Store,
            in_flight: int, bar: Any) -> None:
     """Keep up to ``in_flight`` batches running; write each finished batch as one chunk."""
     pending: dict[Future[Any], list[Task]] = {}
@@ -299,7 +402,15 @@ def _drain(ex: Executor, evaluate: Callable[..., Any], batches: list[list[Task]]
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             for fut in finished:
                 batch = pending.pop(fut)
-                write_chunk(store, batch, fut.result())
+                try:
+                    results = fut.result()
+                except SweepTaskError:
+                    raise
+                except Exception as exc:  # a pool broken, a cluster's worker killed, a future cancelled
+                    raise SweepTaskError(f"a worker died evaluating parameters {batch[0].params} with seed "
+                                         f"{batch[0].seed} (and the rest of its batch): {type(exc).__name__}: "
+                                         f"{exc}; the tasks finished before are stored") from None
+                store.write(batch, results)
                 if bar is not None:
                     bar.update(len(batch))
     finally:

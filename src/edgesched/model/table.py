@@ -11,13 +11,15 @@ An option is one way to run a device's inference (a placement, a model variant, 
 """
 from __future__ import annotations
 
+import numbers
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .. import _core
-from .._validation import positive_scalar
+from .._validation import float_array, positive_scalar
 from .defaults import F_EDGE_MAX, KAPPA, RHO, W_DELAY, W_ENERGY
 from .devices import Devices
 
@@ -49,6 +51,37 @@ def _array(name: str, value: Any, dtype: type, length: int | None = None) -> np.
     out: np.ndarray = np.array(arr, dtype=dtype, order="C", copy=True)
     out.setflags(write=False)
     return out
+
+
+def _listlike(x: Any) -> bool:
+    """A list, tuple or 1-D-or-more array: something with a length whose items are the entries (not a string)."""
+    if isinstance(x, np.ndarray):
+        return x.ndim > 0
+    return isinstance(x, Sequence) and not isinstance(x, (str, bytes))
+
+
+def _menu_option(option: Any, n: int, k: int) -> tuple[float, int, float, float]:
+    """Option ``k`` of device ``n``'s menu as ``(linear, server, c, w)``, checked for shape and types (the values
+    are checked with the table's arrays)."""
+    where = f"menus[{n}][{k}] (device {n}, option {k})"
+    tuple_like = _listlike(option)
+    if not tuple_like or len(option) != 4:
+        got = f"{len(option)} entries" if tuple_like else type(option).__name__
+        raise ValueError(f"{where} must be a tuple (linear, server, c, w) of 4 entries; got {got}")
+    linear, server, c, w = option
+    values = []
+    for name, x in (("linear", linear), ("c", c), ("w", w)):
+        if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real):
+            raise ValueError(f"{where}: {name} is {x!r}; it must be a real number")
+        try:
+            values.append(float(x))
+        except OverflowError:  # a Python int beyond float64
+            raise ValueError(f"{where}: {name} is an integer too large for a float64; it must be finite") from None
+    if isinstance(server, (bool, np.bool_)) or not isinstance(server, numbers.Integral):
+        raise ValueError(f"{where}: server is {server!r}; it must be an integer, -1 for no server")
+    if not -1 <= int(server) <= np.iinfo(np.int32).max:
+        raise ValueError(f"{where}: server is {server!r}; it must be -1 (no server) or a server's index >= 0")
+    return values[0], int(server), values[1], values[2]
 
 
 def _nonnegative(name: str, arr: np.ndarray) -> None:
@@ -117,16 +150,34 @@ class OptionTable:
         if loose.any():
             i = int(np.flatnonzero(loose)[0])
             raise ValueError(f"option {i} uses no server (server[{i}] = -1) but has c or w != 0")
+        # Magnitudes: every total, bound and price the solvers compute from the table must be finite (the core's
+        # rule, ``docs/model.md`` §5): the prices, the sums of c and w on each server, the costs and the squares of
+        # the largest useful dual prices stay below about 1.7e302.
+        _core.check_table(**self.arrays())
 
     @classmethod
-    def from_menus(cls, menus: list[list[tuple[float, int, float, float]]], A: Any, B: Any) -> OptionTable:
-        """Build a table from a list (one per device) of options ``(linear, server, c, w)``."""
-        ptr = np.zeros(len(menus) + 1, dtype=np.int64)
-        ptr[1:] = np.cumsum([len(m) for m in menus])
-        flat = [opt for menu in menus for opt in menu]
-        cols: list[Any] = list(zip(*flat)) if flat else [[], [], [], []]
-        return cls(ptr, np.array(cols[0], float), np.array(cols[1], np.int32), np.array(cols[2], float),
-                   np.array(cols[3], float), np.atleast_1d(np.asarray(A, float)), np.atleast_1d(np.asarray(B, float)))
+    def from_menus(cls, menus: Sequence[Sequence[tuple[float, int, float, float]]], A: Any, B: Any) -> OptionTable:
+        """Build a table from a list (one per device) of options ``(linear, server, c, w)``: ``linear``, ``c`` and
+        ``w`` real numbers, ``server`` an integer (-1 for none). A malformed option is a ValueError naming the
+        device and the option's index in its menu."""
+        if not _listlike(menus):
+            raise ValueError(f"menus must be a list with one menu (a list of options) per device; got "
+                             f"{type(menus).__name__}")
+        rows: list[tuple[float, int, float, float]] = []
+        sizes = []
+        for n, menu in enumerate(menus):
+            if not _listlike(menu):
+                raise ValueError(f"menus[{n}] must be a list of options (linear, server, c, w); got "
+                                 f"{type(menu).__name__}")
+            for k, option in enumerate(menu):
+                rows.append(_menu_option(option, n, k))
+            sizes.append(len(menu))
+        ptr = np.zeros(len(sizes) + 1, dtype=np.int64)
+        ptr[1:] = np.cumsum(sizes)
+        cols: list[Any] = list(zip(*rows)) if rows else [[], [], [], []]
+        return cls(ptr, np.array(cols[0], float), np.array(cols[1], np.int64), np.array(cols[2], float),
+                   np.array(cols[3], float), np.atleast_1d(float_array("A", A)),
+                   np.atleast_1d(float_array("B", B)))
 
     @property
     def n_devices(self) -> int:

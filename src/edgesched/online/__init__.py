@@ -50,6 +50,18 @@ Randomness: one ``numpy.random.Generator`` (``numpy.random.default_rng(seed)``) 
 city included (its seed is the generator's first draw): the same configuration gives the same series, except
 the timing columns :data:`TIMING_COLUMNS`.
 
+**A city of applications** (``SimConfig(apps=CityApps(...))``, :class:`AppCity`): every device also has an
+application (drawn by the applications' shares), a hardware class (drawn by the application's weights), and
+draws its requirement and transmit power from its application's ranges. Its menu holds its application's
+variants that meet its requirement, at their ``M*``, locally, on each of its ``k_nearest`` stations (edge and
+split placements), or in the cloud through one of them, as its privacy rules and hardware allow
+(:mod:`edgesched.pipeline`); the options another of the same menu dominates are left out. The schedule in force
+is each device's option; after the world changes it is found again in each menu (a device whose option left its
+menu, or that has just arrived, takes its cheapest option at the last dual prices), and a re-solve may change a
+device's variant and placement. The series has a block of columns per application (accuracy delivered and
+required, delay percentiles, energy, deadline misses, placements by kind):
+:func:`~edgesched.online.app_series.application_columns`.
+
 The time series (:data:`COLUMNS`) is a ``pandas.DataFrame`` when pandas is installed (``edgesched[sweep]``),
 else a dict of numpy arrays; :func:`plot_series` draws it (matplotlib, ``edgesched[plot]``). Configuration
 files (TOML) are documented in ``docs/simulate-format.md``; :func:`add_parser` registers ``edgesched simulate``.
@@ -57,10 +69,14 @@ files (TOML) are documented in ``docs/simulate-format.md``; :func:`add_parser` r
 from __future__ import annotations
 
 from . import cli
+from .app_city import AppCity
+from .app_series import application_columns
+from .apps_config import CityApplication, CityApps
 from .city import RATE_FLOOR, OnlineCity
 from .config import TRIGGERS, SimConfig, load_config
 from .output import COLUMNS, TIMING_COLUMNS, plot_series, write_csv
 from .simulate import simulate
 
-__all__ = ["COLUMNS", "RATE_FLOOR", "TIMING_COLUMNS", "TRIGGERS", "OnlineCity", "SimConfig", "cli", "load_config",
-           "plot_series", "simulate", "write_csv"]
+__all__ = ["COLUMNS", "RATE_FLOOR", "TIMING_COLUMNS", "TRIGGERS", "AppCity", "CityApplication", "CityApps",
+           "OnlineCity", "SimConfig", "application_columns", "cli", "load_config", "plot_series", "simulate",
+           "write_csv"]

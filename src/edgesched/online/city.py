@@ -20,13 +20,11 @@ from ..physics.macs import model_macs
 from ..scenarios import city as build_city
 from ..scenarios import frame_bits_rgb
 from ..solvers.options import solve_options
-from .config import SimConfig
+from .config import RATE_FLOOR, SimConfig
 from .trace import read_trace
 
 __all__ = ["RATE_FLOOR", "OnlineCity"]
 
-#: Lowest uplink rate in bit/s: a link in a deep fade is kept finite (its airtime and energy are then huge).
-RATE_FLOOR = 1.0
 
 
 def _ar1(old: np.ndarray, src: np.ndarray, kept: np.ndarray, r: Any, fresh: np.ndarray) -> np.ndarray:
@@ -62,6 +60,16 @@ class Population:
         Log-normal shadowing of each link, dB.
     fade : ndarray of complex, shape (N, k)
         Small-scale fading gain of each link.
+    app, device_class : ndarray of int64, shape (N,)
+        In a city of applications, each device's application and hardware class (indices into
+        :attr:`CityApps.applications <edgesched.online.CityApps>` and ``CityApps.classes``); 0 otherwise.
+    menu : ndarray of int64, shape (N,)
+        In a city of applications, each device's menu in the city's :class:`~edgesched.pipeline.fleet.Fleet`
+        (-1: to be found); -1 otherwise.
+    variant, kind, cut : ndarray of int64, shape (N,)
+        In a city of applications, the option in force besides its station: the variant (an index into its
+        application's variants), the placement kind (an index into :data:`~edgesched.pipeline.PLACEMENTS`) and
+        the layers run on the device; 0 otherwise.
     """
 
     id: np.ndarray
@@ -76,14 +84,21 @@ class Population:
     station: np.ndarray
     shadow: np.ndarray
     fade: np.ndarray
+    app: np.ndarray
+    device_class: np.ndarray
+    menu: np.ndarray
+    variant: np.ndarray
+    kind: np.ndarray
+    cut: np.ndarray
 
     @classmethod
     def empty(cls, k: int) -> Population:
         """No devices, with ``k`` links each."""
+        ints = {name: np.empty(0, np.int64) for name in ("app", "device_class", "menu", "variant", "kind", "cut")}
         return cls(id=np.empty(0, np.int64), xy=np.empty((0, 2)), target=np.empty((0, 2)), speed=np.empty(0),
                    alpha=np.empty(0), frames=np.empty(0, np.int64), f_local_max=np.empty(0), tx_power=np.empty(0),
                    server=np.empty(0, np.int64), station=np.empty((0, k), np.int64), shadow=np.empty((0, k)),
-                   fade=np.empty((0, k), complex))
+                   fade=np.empty((0, k), complex), **ints)
 
     def __len__(self) -> int:
         return int(self.id.size)
@@ -205,18 +220,33 @@ class OnlineCity:
         if ids is None:
             ids = np.arange(self._next_id, self._next_id + m, dtype=np.int64)
             self._next_id += m
-        ranges: dict[str, tuple[float, float]] = {"alpha": cfg.alpha_range, "f_local_max": cfg.f_local_max_range,
-                                                  "tx_power": cfg.tx_power_range}
-        drawn = {name: np.asarray(rng.uniform(*ranges[name], size=m)) if given is None else given
-                 for name, given in (("alpha", alpha), ("f_local_max", f_local_max), ("tx_power", tx_power))}
+        drawn = self._draw(m, alpha=alpha, f_local_max=f_local_max, tx_power=tx_power)
         walking = cfg.mobility == "waypoint"
         new = Population(
-            id=ids, xy=xy, frames=self._frames(drawn["alpha"]), **drawn,
+            id=ids, xy=xy, **drawn,
             target=rng.uniform(0.0, self.side, size=(m, 2)) if walking else np.zeros((m, 2)),
             speed=np.asarray(rng.uniform(*cfg.speed_range, size=m)) if walking else np.zeros(m),
             server=np.full(m, -1, np.int64), station=np.full((m, cfg.k_nearest), -1, np.int64),
             shadow=np.zeros((m, cfg.k_nearest)), fade=np.zeros((m, cfg.k_nearest), complex))
         self.population = self.population.concat(new)
+
+    def _draw(self, m: int, *, alpha: np.ndarray | None, f_local_max: np.ndarray | None,
+              tx_power: np.ndarray | None) -> dict[str, np.ndarray]:
+        """The attributes of ``m`` new devices, drawn where not given: ``alpha``, ``f_local_max``, ``tx_power``
+        (uniform in their ranges, in this order), ``frames`` (M*) and the fields of a city of applications."""
+        cfg, rng = self.config, self.rng
+        ranges: dict[str, tuple[float, float]] = {"alpha": cfg.alpha_range, "f_local_max": cfg.f_local_max_range,
+                                                  "tx_power": cfg.tx_power_range}
+        drawn = {name: np.asarray(rng.uniform(*ranges[name], size=m)) if given is None else given
+                 for name, given in (("alpha", alpha), ("f_local_max", f_local_max), ("tx_power", tx_power))}
+        zeros = {name: np.zeros(m, np.int64) for name in ("app", "device_class", "variant", "kind", "cut")}
+        return {**drawn, "frames": self._frames(drawn["alpha"]), **zeros, "menu": np.full(m, -1, np.int64)}
+
+    def _redraw(self, change: np.ndarray) -> None:
+        """New accuracy requirements for the devices of the mask ``change``, uniform in ``alpha_range``; their
+        frame counts M* follow."""
+        self.population.alpha[change] = self.rng.uniform(*self.config.alpha_range, size=int(change.sum()))
+        self.population.frames[change] = self._frames(self.population.alpha[change])
 
     def _frames(self, alpha: np.ndarray) -> np.ndarray:
         return np.asarray(min_frames(self._curve, alpha), dtype=np.int64).reshape(-1)  # M*, Sec. III-B
@@ -247,8 +277,7 @@ class OnlineCity:
             np.zeros(self.n_devices, bool)
         self.alpha_changes = int(change.sum())
         if self.alpha_changes:
-            self.population.alpha[change] = rng.uniform(*cfg.alpha_range, size=self.alpha_changes)
-            self.population.frames[change] = self._frames(self.population.alpha[change])
+            self._redraw(change)
         if cfg.mobility == "trace":
             new_xy = xy[pos[present]]
             moved = np.hypot(*(new_xy - self.population.xy).T)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
@@ -9,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from .._files import ScenarioFileError, output_dir
 from .config import load_config
 from .output import columns, plot_series, write_csv
 from .simulate import simulate
@@ -16,29 +18,51 @@ from .simulate import simulate
 __all__ = ["add_parser"]
 
 
+def _over(reduce: Any, values: np.ndarray) -> float:
+    """``reduce`` over the values that are not NaN (steps without devices), NaN when none are."""
+    x = np.asarray(values, dtype=np.float64)
+    x = x[~np.isnan(x)]
+    return float(reduce(x)) if x.size else math.nan
+
+
 def _run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    out = args.out or os.path.splitext(args.config)[0] + "-results"
-    os.makedirs(out, exist_ok=True)
+    out = output_dir(args.out or os.path.splitext(args.config)[0] + "-results", "--out")
     t0 = time.perf_counter()
     series = simulate(config, progress=False if args.no_progress else None)
     seconds = time.perf_counter() - t0
     cols = columns(series)
     csv_path, png_path = os.path.join(out, "series.csv"), os.path.join(out, "series.png")
-    write_csv(series, csv_path)
+    try:
+        write_csv(series, csv_path)
+    except OSError as exc:
+        raise ScenarioFileError(f"{csv_path}: cannot write the series: {exc.strerror}") from None
     resolved = cols["resolved"].astype(bool)
     print(f"{args.config}: {config.steps} steps in {seconds:.1f} s; devices {cols['n_devices'][0]} -> "
           f"{cols['n_devices'][-1]}; {int(resolved.sum())} re-solves ({'warm' if config.warm else 'cold'}, "
           f"trigger {config.trigger!r}) taking {cols['resolve_time_s'].sum():.3f} s in all")
-    print(f"cost per device: mean {np.nanmean(cols['cost_per_device']):.4g}, last {cols['cost_per_device'][-1]:.4g}; "
-          f"delay p95 mean {np.nanmean(cols['delay_p95_s']):.4g} s; offloading rate mean "
-          f"{np.nanmean(cols['offload_rate']):.3f}")
+    print(f"cost per device: mean {_over(np.mean, cols['cost_per_device']):.4g}, last "
+          f"{cols['cost_per_device'][-1]:.4g}; delay p95 mean {_over(np.mean, cols['delay_p95_s']):.4g} s; "
+          f"offloading rate mean {_over(np.mean, cols['offload_rate']):.3f}")
+    if config.apps is not None:
+        for name in config.apps.names:
+            late = f", {int(cols[name + '.late'].sum())} deadline misses" if name + ".late" in cols else ""
+            print(f"  {name}: accuracy delivered mean {_over(np.mean, cols[name + '.accuracy_mean']):.4g} against "
+                  f"{_over(np.mean, cols[name + '.alpha_mean']):.4g} required (least margin "
+                  f"{_over(np.min, cols[name + '.accuracy_margin_min']):.3g}); delay p95 mean "
+                  f"{_over(np.mean, cols[name + '.delay_p95_s']):.4g} s{late}")
+        print(f"  decisions changed by re-solves: {int(cols['changed'].sum())} ({int(cols['changed_variant'].sum())} "
+              f"variants, {int(cols['changed_placement'].sum())} placements); options that left their menu: "
+              f"{int(cols['reassigned'].sum())}")
     print(f"series: {csv_path}")
     try:
         plot_series(series, title=f"{os.path.basename(args.config)}").savefig(png_path, dpi=100)
-        print(f"plot: {png_path}")
     except ImportError as exc:
         print(f"no plot: {exc}", file=sys.stderr)
+        return 0
+    except OSError as exc:
+        raise ScenarioFileError(f"{png_path}: cannot write the plot: {exc.strerror}") from None
+    print(f"plot: {png_path}")  # outside the try: a closed stdout is not a plot that cannot be written
     return 0
 
 

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from .._optional import optional, progress_bar
+from .app_series import simulate_applications
 from .city import OnlineCity
 from .config import SimConfig
 from .output import COLUMNS
@@ -23,19 +25,30 @@ def _mean(x: np.ndarray) -> float:
     return float(x.mean()) if x.size else math.nan
 
 
-def simulate(config: SimConfig, *, progress: bool | None = None) -> Any:
-    """Run a configuration; the time series, one row per step (:data:`COLUMNS`).
+def simulate(config: SimConfig, *, progress: bool | None = None,
+             on_step: Callable[[int, Any, str], None] | None = None) -> Any:
+    """Run a configuration; the time series, one row per step (:data:`COLUMNS`; with ``config.apps``, a city
+    of applications, those of :func:`~edgesched.online.app_series.application_columns`).
 
     Parameters
     ----------
     config : SimConfig
     progress : bool, optional
         A tqdm progress bar on stderr; ``None``: only when stderr is a terminal and tqdm is installed.
+    on_step : callable, optional
+        ``on_step(step, city, stage)``, called with the :class:`OnlineCity` (an
+        :class:`~edgesched.online.app_city.AppCity` for a city of applications) after the monitor has evaluated
+        the schedule in force (``stage="monitor"``) and after a re-solve has put a new one in force
+        (``"resolved"``): to watch or check every schedule. It must not change the city.
 
     Returns
     -------
     pandas.DataFrame, or dict of numpy arrays when pandas is not installed
     """
+    if not isinstance(config, SimConfig):
+        raise ValueError(f"config must be a SimConfig; got {type(config).__name__}")
+    if config.apps is not None:
+        return simulate_applications(config, progress, on_step)
     sim = OnlineCity(config)
     cfg = sim.config
     rows: list[dict[str, Any]] = []
@@ -49,6 +62,8 @@ def simulate(config: SimConfig, *, progress: bool | None = None) -> Any:
             n = sim.n_devices
             now = sim.evaluate()
             sim.apply(sim.choice_in_force())  # handovers happened
+            if on_step is not None:
+                on_step(t, sim, "monitor")
             planned = now if sim.plan_rate is sim.rate else sim.evaluate(planned=True)
             cost_planned = float(planned["cost"].sum())
             drift = cost_planned / n / reference - 1.0 if n and reference > 0 else math.nan
@@ -66,6 +81,8 @@ def simulate(config: SimConfig, *, progress: bool | None = None) -> Any:
                 changed = int((sim.server != before).sum())
                 cost_after = schedule.cost
                 reference = cost_after / n
+                if on_step is not None:
+                    on_step(t, sim, "resolved")
             cost = float(now["cost"].sum())
             rows.append(dict(
                 step=t, time_s=t * cfg.step_s, n_devices=n, arrivals=sim.arrivals,

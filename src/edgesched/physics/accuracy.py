@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._files import read_csv
 from .._validation import index_label, whole_number
 
 __all__ = [
@@ -169,15 +170,10 @@ class AccuracyCurve:
             Curve name; defaults to the file's stem.
         """
         path_s = os.fspath(path)
-        with open(path_s, newline="", encoding="utf-8") as fh:
-            numbered = [
-                (lineno, line)
-                for lineno, line in enumerate(fh, start=1)
-                if line.strip() and not line.lstrip().startswith("#")
-            ]
+        numbered = read_csv(path_s, "the accuracy curve")  # names the file: missing, not text, a BOM is fine
         if not numbered:
             raise ValueError(f"{path_s}: empty file; expected a header 'frames,accuracy' and rows")
-        rows = list(csv.reader(line for _, line in numbered))
+        rows = [row for _, row in numbered]
         header = [h.strip().lower() for h in rows[0]]
         header_line = numbered[0][0]
         for col in ("frames", "accuracy"):

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..model import theorems
+from ..model.menus import OPTION_PHYSICS, option_costs
 from ..model.results import Certified, OptionSchedule, certificate_text
 from ..model.table import OptionTable
 from .privacy import PLACEMENTS, Exclusion
 
-__all__ = ["ApplicationSummary", "DeviceResult", "PipelineResult", "PipelineTable"]
+__all__ = ["ApplicationSummary", "DeviceResult", "PipelineResult", "PipelineTable", "decode_chosen"]
 
 
 @dataclass(frozen=True)
@@ -216,26 +218,14 @@ class PipelineTable:
     excluded: tuple[tuple[Exclusion, ...], ...]
 
     def decode(self, schedule: OptionSchedule) -> PipelineResult:
-        """Per-device physics of a solved table (Theorem 2 per server: ``f_edge = F c / U``,
-        ``time_share = w / V``; delay eqs. 1, 2, 4 plus fixed cloud delays; energy eqs. 3, 5)."""
+        """Per-device physics of a solved table (:func:`decode_chosen`: Theorem 2 per server; delay eqs. 1, 2,
+        4 plus fixed cloud delays; energy eqs. 3, 5)."""
         t, p = self.table, self.physics
         o = t.option_ptr[:-1] + self.table.check_choice(schedule.choice)
-        srv = t.server[o]
-        on = srv >= 0
-        U = np.bincount(srv[on], weights=t.c[o][on], minlength=t.n_servers)
-        V = np.bincount(srv[on], weights=t.w[o][on], minlength=t.n_servers)
-        j = np.where(on, srv, 0)
-        c, w, f = t.c[o], t.w[o], p["f_local"][o]
-        local = f > 0
-        with np.errstate(divide="ignore", invalid="ignore"):  # options without local work, edge or upload
-            local_delay = np.where(local, theorems.local_delay(p["local_cycles"][o], f), 0.0)
-            f_edge, share = theorems.edge_shares(c, w, U[j], V[j], self.capacity[j])
-        f_edge, share = np.where(c > 0, f_edge, 0.0), np.where(w > 0, share, 0.0)
-        delay = (local_delay + theorems.shared_delay(c, w, U[j], V[j], self.capacity[j])
-                 + p["fixed_delay"][o])
-        energy = (np.where(local, theorems.local_energy(p["kappa"][o], p["local_cycles"][o], f), 0.0)
-                  + theorems.transmit_energy(p["tx_power"][o], p["up_bits"][o], p["rate"][o]))
-        cost = self.w_delay * delay + self.w_energy * energy  # eq. (8) summand
+        out = decode_chosen({k: p[k][o] for k in OPTION_PHYSICS}, t.server[o], self.capacity, self.w_delay,
+                            self.w_energy)
+        f, f_edge, share = out["f_local"], out["f_edge"], out["time_share"]
+        delay, energy, cost = out["delay"], out["energy"], out["cost"]
         names = [self.applications[a] for a in self.application]
         rows: list[DeviceResult] = [
             DeviceResult(n, False, application=names[n], deadline=self.deadline[n], excluded=self.excluded[n])
@@ -248,3 +238,35 @@ class PipelineTable:
                                    names[n], self.upload[k], self.deadline[n], self.excluded[n])
         return PipelineResult(tuple(rows), schedule.cost, schedule.lower_bound, schedule.optimal, schedule.method,
                               self.applications, self.units)
+
+
+def decode_chosen(physics: Mapping[str, np.ndarray], server: np.ndarray, capacity: np.ndarray, w_delay: float,
+                  w_energy: float) -> dict[str, np.ndarray]:
+    """The physics of one chosen option per device: the one place option choices become delays and energies.
+
+    ``physics`` holds the chosen options' columns of :data:`~edgesched.model.menus.OPTION_PHYSICS` (one entry
+    per device), ``server`` their servers (-1: none), ``capacity`` the servers' CPUs ``F_j`` in Hz. Prices them
+    with :func:`~edgesched.model.menus.option_costs` and shares each server by Theorem 2 (``docs/model.md``
+    §4): ``f_edge = F c / U_j``, ``time_share = w / V_j`` (0 where nothing runs or is sent there).
+
+    Returns ``f_local`` (Hz, Theorem 1; 0 without local work), ``f_edge`` (Hz), ``time_share``, ``delay`` (s:
+    eqs. (1), (2), (4) plus fixed cloud delays), ``energy`` (J: eqs. (3), (5)) and ``cost``
+    (``w_delay * delay + w_energy * energy``, eq. (8)'s summand).
+    """
+    p = physics
+    _, c, w, f = option_costs(**{k: p[k] for k in OPTION_PHYSICS}, w_delay=w_delay, w_energy=w_energy)
+    on = server >= 0
+    n_servers = capacity.shape[0]
+    U = np.bincount(server[on], weights=c[on], minlength=n_servers)
+    V = np.bincount(server[on], weights=w[on], minlength=n_servers)
+    j = np.where(on, server, 0)
+    local = f > 0
+    with np.errstate(divide="ignore", invalid="ignore"):  # options without local work, edge or upload
+        local_delay = np.where(local, theorems.local_delay(p["local_cycles"], f), 0.0)
+        f_edge, share = theorems.edge_shares(c, w, U[j], V[j], capacity[j])
+    f_edge, share = np.where(c > 0, f_edge, 0.0), np.where(w > 0, share, 0.0)
+    delay = local_delay + theorems.shared_delay(c, w, U[j], V[j], capacity[j]) + p["fixed_delay"]
+    energy = (np.where(local, theorems.local_energy(p["kappa"], p["local_cycles"], f), 0.0)
+              + theorems.transmit_energy(p["tx_power"], p["up_bits"], p["rate"]))
+    cost = w_delay * delay + w_energy * energy  # eq. (8) summand
+    return dict(f_local=f, f_edge=f_edge, time_share=share, delay=delay, energy=energy, cost=cost)

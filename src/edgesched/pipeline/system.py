@@ -274,6 +274,15 @@ class Pipeline:
             self._templates[group] = template
         return template
 
+    def menu(self, device: Device, spans: dict[Any, Any] | None = None) -> Template:
+        """The menu template of ``device`` (:class:`~edgesched.pipeline.menus.Template`): its options without its
+        rates and transmit power, their ``server`` column indexing this pipeline's servers.
+
+        Built once per group of alike devices (application, hardware, frame counts, unit size, privacy) and
+        kept, so devices of one group get the same object; ``spans`` caches the frame counts across calls.
+        The online simulator lays out a city's menus from these (:mod:`edgesched.pipeline.fleet`)."""
+        return self._template(self._device(0, device), device.hardware, {} if spans is None else spans)
+
     def options(self, devices: Sequence[Device], infeasible: str = "raise") -> PipelineTable:
         """The option table of ``devices``.
 

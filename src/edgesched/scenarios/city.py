@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._files import fits_in_memory
 from .._validation import bounded_array, bounded_pair, bounded_scalar, device_values, positive_scalar, whole_number
 from ..kernels import nearest_stations
 from ..model.defaults import BANDWIDTH, F_EDGE_MAX, KAPPA, RHO, W_DELAY, W_ENERGY
@@ -19,6 +20,11 @@ from ..physics.macs import MODELS, model_macs
 from .paper import frame_bits_rgb
 
 __all__ = ["City", "city"]
+
+#: Memory a city takes per station, per device and per link of a device, bytes (estimates, generous).
+STATION_BYTES = 256
+DEVICE_BYTES = 512
+LINK_BYTES = 192
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,6 +122,9 @@ def city(
     k = whole_number(k_nearest, "k_nearest")
     if k > S:
         raise ValueError(f"k_nearest is {k}; it must be <= n_stations ({S})")
+    fits_in_memory(f"n_stations is {n_stations!r}", S, STATION_BYTES, "stations")
+    fits_in_memory(f"devices_per_station is {devices_per_station!r} with n_stations = {S}", per * S,
+                   DEVICE_BYTES + LINK_BYTES * k, f"devices with {k} link(s) each")
     if layout not in ("grid", "poisson"):
         raise ValueError(f"layout is {layout!r}; it must be 'grid' or 'poisson'")
     if model not in MODELS:
@@ -125,7 +134,11 @@ def city(
     rho = positive_scalar("rho", rho, unit="cycle/MAC")
     w_delay = positive_scalar("w_delay", w_delay, unit="1/s")
     w_energy = positive_scalar("w_energy", w_energy, unit="1/J", allow_zero=True)
-    side = float(np.sqrt(S) * spacing)
+    with np.errstate(over="ignore"):
+        side = float(np.sqrt(S) * spacing)
+    if not np.isfinite(side):
+        raise ValueError(f"station_spacing is {spacing!r}; the city's side sqrt(n_stations) * station_spacing "
+                         "overflows")
     n = max(1, int(round(per * S)))
     rng = np.random.default_rng(seed_i)
     if layout == "grid":

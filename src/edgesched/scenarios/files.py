@@ -5,39 +5,54 @@ weights (``[system]``), one or more edge servers (``[[servers]]``, each an indep
 uplink and CPU), DNN models with their accuracy tables (``[models.NAME]``), and the devices, inline
 (``[[devices]]``) or in a CSV file (``devices = "devices.csv"``, relative to the scenario file). Every error
 names the file, the key and the row: ``scenario.toml: devices[3].rate is -1.0; rate must be > 0 bit/s``.
+
+A file with ``[applications.NAME]`` tables describes a city of applications instead
+(:mod:`edgesched.scenarios.app_scenario`); :func:`load_scenario` reads either kind.
 """
 from __future__ import annotations
 
 import csv
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .._files import WHOLE, Num, ScenarioFileError, check_keys, read_toml, relative_path, text_value
+from .._files import (
+    Num,
+    ScenarioFileError,
+    check_keys,
+    output_file,
+    read_toml,
+    shown,
+    text_value,
+)
 from ..model.defaults import KAPPA, RHO
 from ..model.devices import DEVICE_FIELDS, DeviceFields, Devices
 from ..model.results import Schedule
-from ..physics.accuracy import AccuracyCurve, default_curve, min_frames
-from ..physics.channel import DEFAULT_NOISE_DBM_PER_HZ, shannon_rate
+from ..physics.accuracy import AccuracyCurve, min_frames
+from ..physics.channel import shannon_rate
 from ..physics.macs import MODELS, model_macs
 from ..solvers.offloading import solve_offloading
+from .app_scenario import ApplicationScenario, load_applications
 from .paper import frame_bits_rgb
+from .tables import COUNT, UNIT, accuracy_curve, check_noise, device_rows, pick, system_table, table_pairs
 
-__all__ = ["ScenarioFile", "ScenarioFileError", "load_scenario"]
+__all__ = ["ApplicationScenario", "ScenarioFile", "ScenarioFileError", "load_scenario"]
 
 
 _POSITIVE_HZ = Num("Hz")
-_SYSTEM = {"w_delay": Num("1/s"), "w_energy": Num("1/J", strict=False), "noise_dbm_per_hz": Num(low=None)}
+_UNIT = UNIT
 _SERVER_NUM = {"bandwidth": _POSITIVE_HZ, "f_edge_max": _POSITIVE_HZ}
-_MODEL_INT = {"max_frames": WHOLE, "height": WHOLE, "width": WHOLE, "channels": WHOLE,
-              "bits_per_sample": WHOLE, "num_classes": WHOLE}
+_COUNT = COUNT
+_MODEL_INT = {"max_frames": _COUNT, "height": _COUNT, "width": _COUNT, "channels": _COUNT,
+              "bits_per_sample": _COUNT, "num_classes": _COUNT}
 _DEVICE_NUM = {
-    "alpha": Num(low=0.0, strict=False, high=1.0),
-    "max_frames": WHOLE,
+    "alpha": _UNIT,
+    "max_frames": _COUNT,
     "tx_power": Num("W"),
     "f_local_max": _POSITIVE_HZ,
     "kappa": Num("J s^2/cycle^3"),
@@ -108,6 +123,9 @@ class ScenarioFile(DeviceFields):
         Per server: CPU in Hz, uplink bandwidth in Hz. Every array is read-only.
     w_delay, w_energy : float
         Cost weights in 1/s and 1/J.
+    origin : tuple of str
+        Where each device was given, as errors name it (``"scenario.toml: devices[3]."``,
+        ``"devices.csv: row 5: "``).
     """
 
     path: str
@@ -123,15 +141,37 @@ class ScenarioFile(DeviceFields):
     bandwidth: np.ndarray
     w_delay: float
     w_energy: float
+    origin: tuple[str, ...] = ()
 
     def solve(self, method: str = "auto", seed: int | None = None) -> Schedule:
-        """Solve with :func:`edgesched.solve_offloading` (each server an independent cell)."""
+        """Solve with :func:`edgesched.solve_offloading` (each server an independent cell).
+
+        A device the solver rejects (a cost that overflows, say) is a ScenarioFileError naming the file and the
+        device as the file gave it."""
         one = len(self.server_names) == 1
         capacity: Any = float(self.f_edge_max[0]) if one else self.f_edge_max
-        return solve_offloading(
-            **self.devices.arrays(), f_edge_max=capacity,
-            w_delay=self.w_delay, w_energy=self.w_energy, method=method, seed=seed, cell=None if one else self.cell,
-        )
+        try:
+            return solve_offloading(
+                **self.devices.arrays(), f_edge_max=capacity, w_delay=self.w_delay, w_energy=self.w_energy,
+                method=method, seed=seed, cell=None if one else self.cell,
+            )
+        except ScenarioFileError:
+            raise
+        except ValueError as exc:
+            raise ScenarioFileError(self._located(str(exc))) from None
+
+    def _located(self, message: str) -> str:
+        """A solver's message about ``device 3`` or ``rate[3]`` told as the file gave that device."""
+        by_device, by_field = re.match(r"device (\d+): (.*)", message, re.S), re.match(r"(\w+)\[(\d+)\] (.*)",
+                                                                                      message, re.S)
+        index = int(by_device.group(1)) if by_device else int(by_field.group(2)) if by_field else -1
+        if not 0 <= index < len(self.origin):
+            return f"{self.path}: {message}"
+        where = self.origin[index]
+        if by_field:
+            return f"{where}{by_field.group(1)} {by_field.group(3)}"
+        assert by_device is not None
+        return f"{where[:-1]}: {by_device.group(2)}" if where.endswith(".") else f"{where}{by_device.group(2)}"
 
     def schedule_rows(self, schedule: Schedule) -> list[dict[str, Any]]:
         """One row per device: its names, inputs and the schedule's decisions (SI units in the column names)."""
@@ -149,23 +189,20 @@ class ScenarioFile(DeviceFields):
         ]
 
     def write_schedule(self, schedule: Schedule, path: str | os.PathLike[str]) -> None:
-        """Write :meth:`schedule_rows` as a CSV file."""
+        """Write :meth:`schedule_rows` as a CSV file (ScenarioFileError naming ``path`` when it cannot be
+        written)."""
         rows = self.schedule_rows(schedule)
-        with open(path, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
+        path_s = output_file(os.fspath(path), "the schedule file")
+        try:
+            with open(path_s, "w", newline="", encoding="utf-8") as fh:
+                writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+                writer.writeheader()
+                writer.writerows(rows)
+        except OSError as exc:
+            raise ScenarioFileError(f"{path_s}: cannot write the schedule: {exc.strerror}") from None
 
 
-def _system(path: str, doc: dict[str, Any]) -> dict[str, float]:
-    where = f"{path}: system."
-    table = check_keys(where, doc.get("system", {}), _SYSTEM, "[system]")
-    out = {"w_delay": 0.5, "w_energy": 0.5, "noise_dbm_per_hz": DEFAULT_NOISE_DBM_PER_HZ}
-    out.update({k: _SYSTEM[k].check(where, k, v) for k, v in table.items()})
-    return out
-
-
-def _servers(path: str, doc: dict[str, Any]) -> list[_Server]:
+def _servers(path: str, doc: dict[str, Any], noise_dbm_per_hz: float) -> list[_Server]:
     raw = doc.get("servers")
     if not isinstance(raw, list) or not raw:
         raise ScenarioFileError(f"{path}: servers is missing or empty; give at least one [[servers]] table "
@@ -185,20 +222,11 @@ def _servers(path: str, doc: dict[str, Any]) -> list[_Server]:
         if not isinstance(pos, list) or len(pos) != 2:
             raise ScenarioFileError(f"{where}position is {pos!r}; position must be [x, y] in m")
         xy = tuple(Num("m", low=None).check(where, f"position[{i}]", v) for i, v in enumerate(pos))
-        out.append(_Server(name, _SERVER_NUM["bandwidth"].check(where, "bandwidth", t["bandwidth"]),
-                           _SERVER_NUM["f_edge_max"].check(where, "f_edge_max", t["f_edge_max"]),
+        bandwidth = _SERVER_NUM["bandwidth"].check(where, "bandwidth", t["bandwidth"])
+        check_noise(where, bandwidth, noise_dbm_per_hz)
+        out.append(_Server(name, bandwidth, _SERVER_NUM["f_edge_max"].check(where, "f_edge_max", t["f_edge_max"]),
                            (xy[0], xy[1])))
     return out
-
-
-def _table_pairs(where: str, key: str, value: Any, column: str) -> tuple[list[Any], list[Any]]:
-    t = check_keys(f"{where}{key}.", value, {"frames", column}, f"{key} table")
-    if "frames" not in t or column not in t:
-        raise ScenarioFileError(f"{where}{key} must have frames = [...] and {column} = [...]")
-    frames, values = t["frames"], t[column]
-    if not isinstance(frames, list) or not isinstance(values, list) or len(frames) != len(values) or not frames:
-        raise ScenarioFileError(f"{where}{key}.frames and {key}.{column} must be non-empty lists of equal length")
-    return frames, values
 
 
 def _models(path: str, doc: dict[str, Any]) -> dict[str, _Model]:
@@ -209,26 +237,17 @@ def _models(path: str, doc: dict[str, Any]) -> dict[str, _Model]:
     for name, table in raw.items():
         where = f"{path}: models.{name}."
         t = check_keys(where, table, {"macs", "accuracy", *_MODEL_INT}, f"[models.{name}]")
-        ints = {k: int(_MODEL_INT[k].check(where, k, t[k])) for k in _MODEL_INT if k in t}
-        acc = t.get("accuracy", "default")
-        if acc == "default":
-            curve = default_curve()
-        elif isinstance(acc, str):
-            curve = AccuracyCurve.from_csv(relative_path(path, acc))  # its errors name the CSV file and row
-        else:
-            frames, values = _table_pairs(where, "accuracy", acc, "accuracy")
-            try:
-                curve = AccuracyCurve.from_table(frames, values, name=name)
-            except ValueError as exc:
-                raise ScenarioFileError(f"{where}accuracy: {exc}") from None
+        ints = {k: _MODEL_INT[k].whole(where, k, t[k]) for k in _MODEL_INT if k in t}
+        curve = accuracy_curve(path, where, t.get("accuracy", "default"), name)
         macs: Any = t.get("macs", name)
         if isinstance(macs, str):
             if macs not in MODELS:
-                raise ScenarioFileError(f"{where}macs is {macs!r}; give a counted model ({', '.join(sorted(MODELS))}) "
-                                        "or a table macs = {{ frames = [...], macs = [...] }}")
+                raise ScenarioFileError(f"{where}macs is {shown(macs)}; give a counted model "
+                                        f"({', '.join(sorted(MODELS))}) or a table macs = {{ frames = [...], "
+                                        "macs = [...] }")
         else:
-            frames, values = _table_pairs(where, "macs", macs, "macs")
-            macs = {int(WHOLE.check(where, f"macs.frames[{i}]", f)): Num("MAC").check(where, f"macs.macs[{i}]", v)
+            frames, values = table_pairs(where, "macs", macs, "macs")
+            macs = {_COUNT.whole(where, f"macs.frames[{i}]", f): Num("MAC").check(where, f"macs.macs[{i}]", v)
                     for i, (f, v) in enumerate(zip(frames, values))}
         h, w = ints.get("height", 112), ints.get("width", 112)
         bits = frame_bits_rgb(h, w, ints.get("channels", 3), ints.get("bits_per_sample", 8))
@@ -237,60 +256,29 @@ def _models(path: str, doc: dict[str, Any]) -> dict[str, _Model]:
     return out
 
 
-def _device_values(where: str, raw: Mapping[str, Any], *, defaults: bool = False) -> dict[str, Any]:
-    """Check the keys and values of one device (or of [device_defaults])."""
+def _device_values(where: str, raw: Mapping[str, Any], *, defaults: bool = False, cells: bool = False
+                   ) -> dict[str, Any]:
+    """Check the keys and values of one device (or of [device_defaults]); ``cells``: the values are the text of
+    CSV cells, else TOML values (where a string is never a number)."""
     allowed = set(_DEVICE_NUM) | set(_DEVICE_STR)
     if defaults:
         allowed -= {"name", *_LOCATION}
     t = check_keys(where, raw, allowed, "[device_defaults]" if defaults else "device")
     out: dict[str, Any] = {}
     for key, value in t.items():
-        out[key] = text_value(where, key, value) if key in _DEVICE_STR else _DEVICE_NUM[key].check(where, key, value)
+        if key in _DEVICE_STR:
+            out[key] = text_value(where, key, value)
+        else:
+            out[key] = (_DEVICE_NUM[key].cell if cells else _DEVICE_NUM[key].check)(where, key, value)
     return out
 
 
-def _device_rows(path: str, doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """Each device's error prefix and raw values, from [[devices]] or from the CSV file it names."""
-    raw = doc.get("devices")
-    if isinstance(raw, str):
-        csv_path = relative_path(path, raw)
-        try:
-            with open(csv_path, newline="", encoding="utf-8") as fh:
-                lines = [(i, line) for i, line in enumerate(fh, start=1)
-                         if line.strip() and not line.lstrip().startswith("#")]
-        except OSError as exc:
-            raise ScenarioFileError(f"{path}: devices is {raw!r}; cannot read {csv_path}: {exc.strerror}") from None
-        if len(lines) < 2:
-            raise ScenarioFileError(f"{csv_path}: expected a header row and at least one device row")
-        rows = list(csv.reader(line for _, line in lines))
-        header = [h.strip() for h in rows[0]]
-        out = []
-        for (lineno, _), row in zip(lines[1:], rows[1:]):
-            if len(row) != len(header):
-                raise ScenarioFileError(f"{csv_path}: row {lineno}: expected {len(header)} columns "
-                                        f"({', '.join(header)}), got {len(row)}")
-            cells = {h: c.strip() for h, c in zip(header, row) if c.strip()}  # a blank cell: not given
-            out.append((f"{csv_path}: row {lineno}: ", cells))
-        return out
-    if not isinstance(raw, list) or not raw:
-        raise ScenarioFileError(f"{path}: devices is missing or empty; give [[devices]] tables or "
-                                "devices = \"FILE.csv\"")
-    return [(f"{path}: devices[{i}].", t) for i, t in enumerate(raw)]
-
-
-def _pick(where: str, key: str, value: str | None, known: Mapping[str, Any], what: str) -> str:
-    if value is None:
-        if len(known) == 1:
-            return next(iter(known))
-        raise ScenarioFileError(f"{where}{key} is missing; with several {what} each device must name one "
-                                f"({', '.join(known)})")
-    if value not in known:
-        raise ScenarioFileError(f"{where}{key} is {value!r}; known {what}: {', '.join(known)}")
-    return value
-
-
-def load_scenario(path: str | os.PathLike[str]) -> ScenarioFile:
+def load_scenario(path: str | os.PathLike[str]) -> ScenarioFile | ApplicationScenario:
     """Read and check a scenario file (format: ``docs/scenario-format.md``).
+
+    A file with ``[applications.NAME]`` tables describes a city of applications and gives an
+    :class:`~edgesched.scenarios.app_scenario.ApplicationScenario`, solved through the pipeline; any other
+    file one model per device (a :class:`ScenarioFile`).
 
     Raises
     ------
@@ -298,26 +286,30 @@ def load_scenario(path: str | os.PathLike[str]) -> ScenarioFile:
         (a ValueError) naming the file, the key and the row of the first problem.
     """
     path_s = os.fspath(path)
-    doc = read_toml(path_s)
+    doc = read_toml(path_s, "scenario file")
+    if "applications" in doc:
+        return load_applications(path_s, doc)
     check_keys(f"{path_s}: ", doc, {"system", "servers", "models", "device_defaults", "devices"}, "top-level")
-    system = _system(path_s, doc)
-    servers = {s.name: s for s in _servers(path_s, doc)}
+    system = system_table(path_s, doc)
+    servers = {s.name: s for s in _servers(path_s, doc, system["noise_dbm_per_hz"])}
     models = _models(path_s, doc)
     defaults = {**_DEVICE_DEFAULTS,
                 **_device_values(f"{path_s}: device_defaults.", doc.get("device_defaults", {}), defaults=True)}
     cols: dict[str, list[Any]] = {k: [] for k in (
         "device", "server", "model", "alpha", "frames", "macs", "frame_bits", "rate", "distance", "tx_power",
         "f_local_max", "kappa", "rho")}
-    for i, (where, raw) in enumerate(_device_rows(path_s, doc)):
-        d = {**defaults, **_device_values(where, raw)}
+    origin: list[str] = []
+    for i, (where, raw, cells) in enumerate(device_rows(path_s, doc)):
+        origin.append(where)
+        d = {**defaults, **_device_values(where, raw, cells=cells)}
         for key in _REQUIRED:
             if key not in d:
                 raise ScenarioFileError(f"{where}{key} is missing; give it per device or in [device_defaults]")
         name = d.get("name", f"device{i}")
         if name in cols["device"]:
             raise ScenarioFileError(f"{where}name is {name!r}, which an earlier device already has")
-        server = servers[_pick(where, "server", d.get("server"), servers, "servers")]
-        model = models[_pick(where, "model", d.get("model"), models, "models")]
+        server = servers[pick(where, "server", d.get("server"), servers, "servers")]
+        model = models[pick(where, "model", d.get("model"), models, "models")]
         try:
             frames = int(min_frames(model.curve, d["alpha"], int(d.get("max_frames", model.max_frames))))
         except ValueError as exc:
@@ -336,9 +328,14 @@ def load_scenario(path: str | os.PathLike[str]) -> ScenarioFile:
             rate, distance = d["rate"], math.nan
         else:
             distance = d["distance"]
-            rate = float(shannon_rate(server.bandwidth, d["tx_power"], distance, system["noise_dbm_per_hz"]))
-            if rate <= 0.0:
-                raise ScenarioFileError(f"{where}distance is {distance:g} m; the uplink rate there is 0 bit/s")
+            with np.errstate(all="ignore"):  # checked below, naming the keys
+                rate = float(shannon_rate(server.bandwidth, d["tx_power"], distance, system["noise_dbm_per_hz"]))
+            if not (math.isfinite(rate) and rate > 0.0):
+                raise ScenarioFileError(
+                    f"{where}distance is {distance:g} m; the uplink rate there, B log2(1 + p g / (N0 B)) with "
+                    f"tx_power {d['tx_power']:g} W and server {server.name!r}'s bandwidth {server.bandwidth:g} Hz, is "
+                    f"{rate:g} bit/s; it must be finite and > 0: check the units of the distance, tx_power and "
+                    "bandwidth")
         values = {"device": name, "server": server.name, "model": model.name, "alpha": d["alpha"],
                   "frames": frames, "macs": model.macs_at(where, frames), "frame_bits": model.frame_bits,
                   "rate": rate, "distance": distance, "tx_power": d["tx_power"], "f_local_max": d["f_local_max"],
@@ -355,5 +352,6 @@ def load_scenario(path: str | os.PathLike[str]) -> ScenarioFile:
     devices = Devices.from_checked(**{k: np.array(cols[k], dtype=np.float64) for k in DEVICE_FIELDS})
     return ScenarioFile(
         path=path_s, device=tuple(cols["device"]), server=tuple(cols["server"]), model=tuple(cols["model"]),
-        server_names=names, devices=devices, w_delay=system["w_delay"], w_energy=system["w_energy"], **arrays,
+        server_names=names, devices=devices, w_delay=system["w_delay"], w_energy=system["w_energy"],
+        origin=tuple(origin), **arrays,
     )

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._files import fits_in_memory
 from .._validation import bounded_array, bounded_pair, bounded_scalar, device_values, whole_number
 from ..model.defaults import BANDWIDTH, F_EDGE_MAX, F_LOCAL_MAX, KAPPA, RHO, TX_POWER, W_DELAY, W_ENERGY
 from ..model.devices import DeviceFields, Devices
@@ -54,6 +55,17 @@ _PER_DEVICE: dict[str, tuple[str, str, float, bool, float | None]] = {
     "kappa": ("energy coefficients kappa", "", 0.0, False, None),
     "rho": ("cycles per MAC", "cycle/MAC", 0.0, False, None),
 }
+
+
+#: Memory a scenario and its solution take per device, bytes (an estimate, generous rather than tight).
+DEVICE_BYTES = 1024
+
+
+def _device_count(n_devices: Any) -> int:
+    """``n_devices`` as an int >= 1 whose scenario fits in this machine's memory (ValueError naming it)."""
+    n = whole_number(n_devices, "n_devices")
+    fits_in_memory(f"n_devices is {n_devices!r}", n, DEVICE_BYTES, "devices")
+    return n
 
 
 def frame_bits_rgb(height: int = 112, width: int = 112, channels: int = 3, bits_per_sample: int = 8) -> int:
@@ -354,7 +366,7 @@ def paper_default(
         For invalid arguments (naming the field and first bad device index),
         or an accuracy requirement no frame count within ``max_frames`` meets.
     """
-    n = whole_number(n_devices, "n_devices")
+    n = _device_count(n_devices)
     seed_i = whole_number(seed, "seed", 0, integral_float=False)
     side = bounded_scalar(area_side, "area_side", plural="area sides", unit="m")
     dmin = bounded_scalar(min_distance, "min_distance", plural="minimum distances", unit="m")
@@ -436,7 +448,7 @@ def heterogeneous(
     for key in ("alpha", "f_local_max", "tx_power"):
         if key in kwargs:
             raise TypeError(f"heterogeneous() draws {key!r} itself; use {key}_range instead")
-    n = whole_number(n_devices, "n_devices")
+    n = _device_count(n_devices)
     seed_i = whole_number(seed, "seed", 0, integral_float=False)
     a_lo, a_hi = bounded_pair(alpha_range, "alpha_range", low=0.0, low_inclusive=True, high=1.0)
     f_lo, f_hi = bounded_pair(f_local_max_range, "f_local_max_range", low=0.0, low_inclusive=False, unit="Hz")
