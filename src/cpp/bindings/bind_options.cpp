@@ -135,6 +135,10 @@ py::tuple resolve_station(const carray<std::int64_t>& option_ptr, const carray<d
         py::gil_scoped_release release;
         delta = station_resolve(t, ch, static_cast<std::size_t>(station));
     }
+    if (!std::isfinite(delta)) {
+        check_range(t);
+        throw std::invalid_argument("the station re-solve's change is not finite although the table is within range");
+    }
     return py::make_tuple(std::move(out), delta);
 }
 
