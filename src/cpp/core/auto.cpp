@@ -27,8 +27,9 @@ SearchResult solve_auto_coupled(const OptionTable& t, Span<std::int32_t> choice,
     const std::size_t N = t.n_devices();
     const std::size_t max_moves = std::numeric_limits<std::size_t>::max();
     // A first schedule, every device's cheapest option by linear cost improved by sweeps of first-improvement
-    // descent (ten times cheaper than descent on a city whose devices start local); its tangent prices start a few
-    // sweeps of block coordinate ascent, which the relaxation's Newton method takes to the maximum.
+    // descent (a worse local optimum than descent's, reached for a fraction of its best-move loop's time on a city
+    // whose devices start local); its tangent prices start a few sweeps of block coordinate ascent, which the
+    // relaxation's Newton method takes to the maximum (docs/model.md §6, item 6).
     std::vector<std::int32_t> cand(N);
     const Span<std::int32_t> cs(cand.data(), N);
     DualState dual;

@@ -25,8 +25,8 @@ std::size_t station_moves(const OptionTable& t, Span<std::int32_t> choice, Span<
 // First-improvement descent in sweeps: each device in turn takes its option that lowers the total most (by more
 // than 1e-13 of it, as in descent) at the current loads, sweep after sweep until one changes nothing (at most
 // `max_sweeps`). O(options) a sweep, against descent's O(options of the two servers) a move: on a city whose
-// devices all start local it reaches a local optimum about ten times faster than descent, a worse one, good as a
-// start for the dual. Returns the number of changes.
+// devices all start local it reaches a local optimum in a fraction of descent's time, a worse one, good as a start
+// for the dual. Returns the number of changes.
 std::size_t sweep_descent(const OptionTable& t, Span<std::int32_t> choice, int max_sweeps);
 
 }  // namespace edgesched
