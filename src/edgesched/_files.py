@@ -25,7 +25,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 __all__ = ["MAX_CSV_BYTES", "MAX_TOML_BYTES", "WHOLE", "Num", "ScenarioFileError", "check_keys", "fits_in_memory",
            "memory_bytes", "output_dir", "output_file", "read_csv", "read_text", "read_toml", "relative_path",
-           "shown", "text_value"]
+           "shown", "text_value", "write_rows"]
 
 #: Largest TOML file read (a scenario with 10^5 inline devices is about 5 MB).
 MAX_TOML_BYTES = 64 * 2**20
@@ -220,6 +220,19 @@ def output_file(path: str, option: str) -> str:
     if os.path.exists(path) and not os.path.isfile(path):
         raise ScenarioFileError(f"{path}: {option} names {_kind(os.stat(path).st_mode)}; give a file path")
     return path
+
+
+def write_rows(path: str | os.PathLike[str], rows: list[dict[str, Any]], what: str) -> None:
+    """Write ``rows`` (dicts with the same keys, the header) as a CSV file at ``path``; ScenarioFileError
+    ``{path}: ...`` naming ``what`` ("the schedule") when it cannot be written."""
+    path_s = output_file(os.fspath(path), f"{what} file")
+    try:
+        with open(path_s, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+    except OSError as exc:
+        raise ScenarioFileError(f"{path_s}: cannot write {what}: {exc.strerror}") from None
 
 
 def output_dir(path: str, option: str) -> str:

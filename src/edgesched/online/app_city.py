@@ -134,6 +134,20 @@ class AppCity(OnlineCity):
         """The schedule in force as a choice of :meth:`table` (each device's option, an index into its menu)."""
         return self._row.astype(np.int32)
 
+    CHANGES = ("changed", "changed_variant", "changed_placement")
+
+    def decisions(self) -> tuple[np.ndarray, ...]:
+        d = self.population
+        return d.variant.copy(), d.kind.copy(), d.cut.copy(), d.server.copy()
+
+    def changes(self, before: tuple[np.ndarray, ...]) -> dict[str, np.ndarray]:
+        """Per device, whether the re-solve changed its variant, its placement (kind, cut or station), or
+        either."""
+        d = self.population
+        variant = d.variant != before[0]
+        placement = (d.kind != before[1]) | (d.cut != before[2]) | (d.server != before[3])
+        return {"changed": variant | placement, "changed_variant": variant, "changed_placement": placement}
+
     def apply(self, choice: Any) -> None:
         """Put a choice of :meth:`table` in force."""
         d = self.population

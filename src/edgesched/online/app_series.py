@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from .._optional import optional, progress_bar
 from ..pipeline.privacy import PLACEMENTS
 from .app_city import AppCity
 from .config import SimConfig
+from .loop import mean, percentile, run_steps
 from .output import COLUMNS
 
 __all__ = ["application_columns", "simulate_applications"]
@@ -56,16 +55,10 @@ def application_columns(config: SimConfig) -> dict[str, str]:
     return out
 
 
-def _percentile(x: np.ndarray, q: float) -> float:
-    return float(np.percentile(x, q)) if x.size else math.nan
-
-
-def _mean(x: np.ndarray) -> float:
-    return float(x.mean()) if x.size else math.nan
-
-
-def _row(sim: AppCity, now: dict[str, np.ndarray], changed: np.ndarray | None) -> dict[str, Any]:
-    """What a step of a city of applications adds to the row of a city of one model."""
+def _row(sim: AppCity, now: dict[str, np.ndarray], changes: dict[str, np.ndarray] | None) -> dict[str, Any]:
+    """What a step of a city of applications adds to the row of a city of one model (``changes``: the masks of
+    :meth:`AppCity.changes` at a step with a re-solve)."""
+    changed = None if changes is None else changes["changed"]
     assert sim.config.apps is not None
     kinds = np.bincount(now["kind"], minlength=len(PLACEMENTS))
     row: dict[str, Any] = {"reassigned": sim.reassigned, "late": int(now["late"].sum()),
@@ -76,10 +69,10 @@ def _row(sim: AppCity, now: dict[str, np.ndarray], changed: np.ndarray | None) -
         margin = now["accuracy"][mine] - now["alpha"][mine]
         block = {
             "n_devices": int(mine.sum()), "cost": float(now["cost"][mine].sum()),
-            "accuracy_mean": _mean(now["accuracy"][mine]), "alpha_mean": _mean(now["alpha"][mine]),
+            "accuracy_mean": mean(now["accuracy"][mine]), "alpha_mean": mean(now["alpha"][mine]),
             "accuracy_margin_min": float(margin.min()) if margin.size else math.nan,
-            "delay_p50_s": _percentile(now["delay"][mine], 50), "delay_p95_s": _percentile(now["delay"][mine], 95),
-            "energy_mean_j": _mean(now["energy"][mine]), "late": int(now["late"][mine].sum()),
+            "delay_p50_s": percentile(now["delay"][mine], 50), "delay_p95_s": percentile(now["delay"][mine], 95),
+            "energy_mean_j": mean(now["energy"][mine]), "late": int(now["late"][mine].sum()),
             **{f"n_{p}": int(kinds[i]) for i, p in enumerate(PLACEMENTS)},
             "changed": 0 if changed is None else int(changed[mine].sum()),
         }
@@ -91,63 +84,4 @@ def simulate_applications(config: SimConfig, progress: bool | None = None,
                           on_step: Callable[[int, AppCity, str], None] | None = None) -> Any:
     """The loop of :func:`~edgesched.online.simulate` for a city of applications (``config.apps``); the series
     has the columns of :func:`application_columns`."""
-    sim = AppCity(config)
-    cfg = sim.config
-    names = application_columns(cfg)
-    rows: list[dict[str, Any]] = []
-    reference = math.nan  # planned cost per device right after the last re-solve
-    bar = progress_bar(cfg.steps, 0, progress, unit="step")
-    try:
-        for t in range(cfg.steps):
-            t0 = time.perf_counter()
-            if t:
-                sim.advance()
-            n = sim.n_devices
-            now = sim.evaluate()
-            if on_step is not None:
-                on_step(t, sim, "monitor")
-            planned = now if sim.plan_rate is sim.rate else sim.evaluate(planned=True)
-            cost_planned = float(planned["cost"].sum())
-            drift = cost_planned / n / reference - 1.0 if n and reference > 0 else math.nan
-            if n == 0:
-                reference = math.nan  # nobody left: the next devices start a new schedule
-            first = not reference > 0
-            due = {"every": True, "periodic": t % cfg.period == 0, "drift": drift > cfg.drift_threshold,
-                   "never": False}[cfg.trigger]
-            resolved, warm = n > 0 and (first or due), cfg.warm and not first
-            cost_after, seconds = cost_planned, 0.0
-            changed = variant = placement = None
-            if resolved:
-                d = sim.population
-                before = (d.variant.copy(), d.kind.copy(), d.cut.copy(), d.server.copy())
-                schedule, seconds = sim.resolve(warm)
-                sim.apply(schedule.choice)
-                variant = d.variant != before[0]
-                placement = (d.kind != before[1]) | (d.cut != before[2]) | (d.server != before[3])
-                changed = variant | placement
-                cost_after = schedule.cost
-                reference = cost_after / n
-                if on_step is not None:
-                    on_step(t, sim, "resolved")
-            cost = float(now["cost"].sum())
-            row = dict(
-                step=t, time_s=t * cfg.step_s, n_devices=n, arrivals=sim.arrivals,
-                departures=sim.departures, alpha_changes=sim.alpha_changes, cost=cost,
-                cost_per_device=cost / n if n else math.nan, cost_planned=cost_planned, drift=drift,
-                delay_p50_s=_percentile(now["delay"], 50), delay_p95_s=_percentile(now["delay"], 95),
-                energy_mean_j=_mean(now["energy"]), accuracy_mean=_mean(now["accuracy"]),
-                offload_rate=_mean(now["offload"]), resolved=resolved, warm=resolved and warm,
-                resolve_time_s=seconds, changed=0 if changed is None else int(changed.sum()), cost_after=cost_after,
-                changed_variant=0 if variant is None else int(variant.sum()),
-                changed_placement=0 if placement is None else int(placement.sum()),
-                **_row(sim, now, changed))
-            row["step_time_s"] = time.perf_counter() - t0
-            rows.append(row)
-            if bar is not None:
-                bar.update(1)
-    finally:
-        if bar is not None:
-            bar.close()
-    series = {name: np.array([r[name] for r in rows]) for name in names}
-    pd = optional("pandas")
-    return series if pd is None else pd.DataFrame(series)
+    return run_steps(AppCity(config), application_columns(config), progress, on_step, extra=_row)

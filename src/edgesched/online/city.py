@@ -342,6 +342,18 @@ class OnlineCity:
         """The schedule in force as a choice of :meth:`table` (0 local, ``1 + i`` the i-th nearest station)."""
         return (self._slots(self.population.server) + 1).astype(np.int32)
 
+    #: The series' counts of changed decisions, keys of :meth:`changes`.
+    CHANGES: tuple[str, ...] = ("changed",)
+
+    def decisions(self) -> tuple[np.ndarray, ...]:
+        """A copy of the decisions in force, for :meth:`changes` after a re-solve."""
+        return (self.population.server.copy(),)
+
+    def changes(self, before: tuple[np.ndarray, ...]) -> dict[str, np.ndarray]:
+        """Per device, whether the re-solve changed its decision (its station, or local against offloaded)
+        since :meth:`decisions` returned ``before``."""
+        return {"changed": self.population.server != before[0]}
+
     def apply(self, choice: Any) -> None:
         """Put a choice of :meth:`table` in force."""
         choice = np.asarray(choice)

@@ -10,7 +10,6 @@ Every error names the file, the key and the row (``city.toml: devices[3].hardwar
 """
 from __future__ import annotations
 
-import csv
 import dataclasses
 import math
 import os
@@ -19,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from .._files import Num, ScenarioFileError, check_keys, output_file, shown, text_value
+from .._files import Num, ScenarioFileError, check_keys, shown, text_value, write_rows
 from ..physics.accuracy import AccuracyCurve
 from ..physics.channel import shannon_rate
 from ..physics.hardware import Hardware
@@ -135,15 +134,7 @@ class ApplicationScenario:
     def write_schedule(self, result: PipelineResult, path: str | os.PathLike[str]) -> None:
         """Write :meth:`schedule_rows` as a CSV file (ScenarioFileError naming ``path`` when it cannot be
         written)."""
-        rows = self.schedule_rows(result)
-        path_s = output_file(os.fspath(path), "the schedule file")
-        try:
-            with open(path_s, "w", newline="", encoding="utf-8") as fh:
-                writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
-                writer.writeheader()
-                writer.writerows(rows)
-        except OSError as exc:
-            raise ScenarioFileError(f"{path_s}: cannot write the schedule: {exc.strerror}") from None
+        write_rows(path, self.schedule_rows(result), "the schedule")
 
 
 def _servers(path: str, doc: Mapping[str, Any], known: Mapping[str, Hardware], noise: float) -> dict[str, _Server]:

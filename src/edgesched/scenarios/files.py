@@ -11,7 +11,6 @@ A file with ``[applications.NAME]`` tables describes a city of applications inst
 """
 from __future__ import annotations
 
-import csv
 import math
 import os
 import re
@@ -25,10 +24,10 @@ from .._files import (
     Num,
     ScenarioFileError,
     check_keys,
-    output_file,
     read_toml,
     shown,
     text_value,
+    write_rows,
 )
 from ..model.defaults import KAPPA, RHO
 from ..model.devices import DEVICE_FIELDS, DeviceFields, Devices
@@ -191,15 +190,7 @@ class ScenarioFile(DeviceFields):
     def write_schedule(self, schedule: Schedule, path: str | os.PathLike[str]) -> None:
         """Write :meth:`schedule_rows` as a CSV file (ScenarioFileError naming ``path`` when it cannot be
         written)."""
-        rows = self.schedule_rows(schedule)
-        path_s = output_file(os.fspath(path), "the schedule file")
-        try:
-            with open(path_s, "w", newline="", encoding="utf-8") as fh:
-                writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-                writer.writeheader()
-                writer.writerows(rows)
-        except OSError as exc:
-            raise ScenarioFileError(f"{path_s}: cannot write the schedule: {exc.strerror}") from None
+        write_rows(path, self.schedule_rows(schedule), "the schedule")
 
 
 def _servers(path: str, doc: dict[str, Any], noise_dbm_per_hz: float) -> list[_Server]:
