@@ -35,7 +35,7 @@ from .physics.hardware import HARDWARE, Hardware
 from .physics.variants import ModelVariant
 from .pipeline import Application, Cloud, Device, Pipeline, PipelineResult, Privacy, SensorInput, VideoInput
 from .scenarios import load_scenario
-from .solvers import BatchSchedule, batched, solve, solve_batch, solve_offloading, solve_options
+from .solvers import BatchSchedule, Offloader, batched, solve, solve_batch, solve_offloading, solve_options
 
 try:
     __version__ = version("edgesched")
@@ -44,7 +44,8 @@ except PackageNotFoundError:  # pragma: no cover - the source tree without an in
 
 __all__ = [
     "HARDWARE", "METHODS", "OPTION_METHODS", "Application", "Architecture", "BatchSchedule", "Cloud", "Device",
-    "Devices", "Hardware", "ModelVariant", "OptionSchedule", "OptionTable", "Pipeline", "PipelineResult", "Privacy",
+    "Devices", "Hardware", "ModelVariant", "Offloader", "OptionSchedule", "OptionTable", "Pipeline", "PipelineResult",
+    "Privacy",
     "Schedule", "SensorInput", "SimConfig", "VideoInput", "accuracy", "arch", "batched", "channel", "experiments",
     "hardware", "kernels", "load_scenario", "macs", "model", "online", "paper_table", "pipeline", "profile",
     "profiling", "scenarios", "simulate", "solve", "solve_batch", "solve_offloading", "solve_options", "sweep",

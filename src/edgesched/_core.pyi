@@ -1,5 +1,5 @@
 """Type stub of the compiled core. Inputs are validated by the Python layer before they get here."""
-from typing import final
+from typing import Any, final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -134,3 +134,44 @@ def station_resolve(
     c: NDArray[np.float64], w: NDArray[np.float64], A: NDArray[np.float64], B: NDArray[np.float64],
     choice: NDArray[np.int32], station: int,
 ) -> tuple[NDArray[np.int32], float]: ...
+
+#: Threads a solve may use: the machine's logical CPUs (read once).
+MACHINE_THREADS: int
+
+def try_solve_paper(
+    macs: object, frames: object, frame_bits: object, rate: object, tx_power: object, f_local_max: object,
+    kappa: object, rho: object, f_edge_max: object, w_delay: object, w_energy: object, method: object,
+    seed: object, node_limit: object, time_limit: object, gap_tol: object, /,
+) -> Any:
+    """solve_offloading's one-cell call on the caller's own objects, read in place: float64 arrays (1-D, C order,
+    native), floats, numpy float64 scalars and ints, every value in range. Returns the Schedule (arrays fresh and
+    read-only; the dict of its fields before set_schedule_type), or None for anything else, which the Python layer
+    then checks and names."""
+def set_schedule_type(type: type) -> None:
+    """The class the thin call and the handle return their schedules as (edgesched.Schedule)."""
+
+@final
+class PaperHandle:
+    """The engine of edgesched.Offloader: settings checked by the Python layer, kept with the cells' partition, a
+    pool of threads and per cell the last choice and prices."""
+    def __init__(
+        self, n_devices: int, method: str, cell: NDArray[np.int64], n_cells: int, seed: int | None,
+        node_limit: int, time_limit: float, gap_tol: float,
+    ) -> None: ...
+    def solve(
+        self, macs: object, frames: object, frame_bits: object, rate: object, tx_power: object,
+        f_local_max: object, kappa: object, rho: object, f_edge_max: object, w_delay: object, w_energy: object,
+        raise_errors: bool,
+    ) -> Any:
+        """The Schedule (with cells, a dict of its fields and cell_lower_bound and cell_proven), or None for inputs
+        that are not plain or not in range (raise_errors: the core's ValueError once they are plain)."""
+    @property
+    def prices(self) -> NDArray[np.float64]:
+        """Shape (2, n_cells): each cell's last lambda (row 0) and mu (row 1); NaN before its first solve."""
+    @property
+    def n_devices(self) -> int: ...
+    @property
+    def n_cells(self) -> int: ...
+    @property
+    def threads(self) -> int:
+        """Threads the cells are solved on (1: the caller's)."""

@@ -94,6 +94,8 @@ def device_array(
 
 def positive_scalar(name: str, value: Any, *, unit: str = "", allow_zero: bool = False) -> float:
     """A validated finite scalar (> 0, or >= 0 with ``allow_zero``)."""
+    if type(value) is float and (0.0 <= value if allow_zero else 0.0 < value) and value < math.inf:
+        return value  # a plain float in range: what the checks below return for it, without their arrays
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise ValueError(f"{name} must be a real number; got {type(value).__name__}")
     try:
@@ -139,7 +141,8 @@ GAP_TOL = 1e-4
 def search_budget(node_limit: Any, time_limit: Any, gap_tol: Any) -> dict[str, Any]:
     """Validated budget of ``auto``'s exact search: nodes (an integer in [0, 2**64), the core's range), seconds
     (>= 0), relative gap in [0, 1)."""
-    if isinstance(node_limit, (bool, np.bool_)) or not isinstance(node_limit, numbers.Integral) \
+    if type(node_limit) is not int and (isinstance(node_limit, (bool, np.bool_))
+                                        or not isinstance(node_limit, numbers.Integral)) \
             or not 0 <= int(node_limit) < 2**64:
         raise ValueError(f"node_limit is {node_limit!r}; it must be an integer in [0, 2**64)")
     gap = positive_scalar("gap_tol", gap_tol, allow_zero=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from . import _core
 
 __all__ = ["AUTO_EXHAUSTIVE_CHOICES", "EXHAUSTIVE_MAX_CHOICES", "EXHAUSTIVE_MAX_DEVICES", "GAP_TOL", "METHODS",
-           "NODE_LIMIT", "OPTION_METHODS", "REGISTRY", "TIME_LIMIT", "Method", "check_method", "describe"]
+           "NODE_LIMIT", "OPTION_METHODS", "REGISTRY", "THREADS", "TIME_LIMIT", "Method", "check_method", "describe"]
 
 
 @dataclass(frozen=True)
@@ -71,12 +71,15 @@ NODE_LIMIT: int = _core.DEFAULT_NODE_LIMIT
 TIME_LIMIT: float = _core.DEFAULT_TIME_LIMIT
 #: Default relative gap at which ``"auto"`` stops searching (like a MIP solver's relative gap limit).
 GAP_TOL: float = 1e-4
-#: Tables of at most this many choices are solved exactly by ``"auto"`` (exhaustive search).
+#: Tables of at most this many choices are solved exactly by ``"auto"`` (bound first, the exhaustive search
+#: only where the reduced-cost enumeration does not finish).
 AUTO_EXHAUSTIVE_CHOICES: int = _core.AUTO_EXHAUSTIVE_CHOICES
 #: Largest number of choices ``"exhaustive"`` enumerates on an option table.
 EXHAUSTIVE_MAX_CHOICES: int = _core.EXHAUSTIVE_MAX_CHOICES
 #: Largest number of devices per cell ``"exhaustive"`` accepts on the paper's problem.
 EXHAUSTIVE_MAX_DEVICES: int = _core.EXHAUSTIVE_MAX_DEVICES
+#: Threads a solve may use (the machine's logical CPUs, read once): cells in turn, the exhaustive search's tasks.
+THREADS: int = _core.MACHINE_THREADS
 
 
 def check_method(method: object, names: Iterable[str]) -> str:

@@ -43,7 +43,14 @@ inline constexpr std::size_t kPooledBytes = std::size_t{1} << 20;
 template <class T>
 carray<T> output_array(std::size_t n) {
     const std::size_t bytes = n * sizeof(T);
-    if (bytes < kPooledBytes) return carray<T>(static_cast<py::ssize_t>(n));
+    if (bytes < kPooledBytes) {  // numpy's own storage, allocated without pybind11's shape vectors
+        const auto& api = py::detail::npy_api::get();
+        const Py_intptr_t length = static_cast<Py_intptr_t>(n);
+        PyObject* a = api.PyArray_NewFromDescr_(api.PyArray_Type_, py::dtype::of<T>().release().ptr(), 1, &length,
+                                                nullptr, nullptr, 0, nullptr);  // takes the dtype's reference
+        if (!a) throw py::error_already_set();
+        return py::reinterpret_steal<carray<T>>(a);
+    }
     void* data = take_buffer(bytes);
     struct Buffer {
         void* data;
@@ -62,6 +69,7 @@ carray<T> output_array(std::size_t n) {
 void bind_methods(py::module_& m);     // the registry of methods and the search constants
 void bind_offloading(py::module_& m);  // the paper's problem
 void bind_options(py::module_& m);     // the general option model
+void bind_solver(py::module_& m);      // the thin call and the handle for repeated solves
 
 // One line "name: summary" per method of the registry for `problem`, for docstrings.
 std::string method_lines(Problem problem);

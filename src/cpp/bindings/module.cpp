@@ -8,4 +8,5 @@ PYBIND11_MODULE(_core, m) {
     edgesched::bind_methods(m);
     edgesched::bind_offloading(m);
     edgesched::bind_options(m);
+    edgesched::bind_solver(m);
 }

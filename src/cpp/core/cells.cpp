@@ -1,6 +1,7 @@
 #include "cells.hpp"
 
 #include "methods.hpp"
+#include "pool.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -53,14 +54,18 @@ constexpr std::size_t kKeptDevices = std::size_t{1} << 16;  // about 6 MB of tab
 void solve_paper_cells(const PaperDevices& d, Span<const double> f_edge_max, double w_delay, double w_energy,
                        const CellPartition& cells, const std::string& method, std::uint64_t seed,
                        const SearchLimits& limits, unsigned threads, const PaperSchedule& out,
-                       const CellOutcome& result) {
-    const MethodInfo& solver = find_method(method, Problem::kPaper);
+                       const CellOutcome& result, WorkerPool* pool, CellMemory* memory) {
+    // "warm" re-solves a remembered cell from its last choice and prices, and runs "auto" on the others.
+    const bool warm = memory && method == "warm";
+    const MethodInfo& solver = warm ? find_method(method, Problem::kOptions) : find_method(method, Problem::kPaper);
+    const MethodInfo& first = warm ? find_method("auto", Problem::kPaper) : solver;
     const std::size_t K = cells.n_cells();
     // Every cell's server prices in range before any work (paper.hpp: check_paper_system).
     for (std::size_t k = 0; k < K; ++k)
         check_paper_system(PaperSystem{f_edge_max[k], w_delay, w_energy}, K > 1 ? k : kNoCell);
     std::size_t busy = 0;  // cells with devices
     for (std::size_t k = 0; k < K; ++k) busy += cells.ptr[k + 1] > cells.ptr[k] ? 1 : 0;
+    if (pool) threads = std::min(threads, pool->size());
     const unsigned workers = static_cast<unsigned>(std::max<std::size_t>(1, std::min<std::size_t>(threads, busy)));
     MethodArgs args;
     args.seed = seed;
@@ -95,9 +100,19 @@ void solve_paper_cells(const PaperDevices& d, Span<const double> f_edge_max, dou
                 }
                 const PaperSystem s{f_edge_max[k], w_delay, w_energy};
                 build_paper_table(d, s, idx, table);  // the only read of the cell's inputs
-                choice.assign(idx.size, 0);
+                const bool again = memory && memory->choice[k].size() == idx.size;
+                if (again)
+                    choice = memory->choice[k];
+                else
+                    choice.assign(idx.size, 0);
                 const Span<std::int32_t> ch(choice.data(), choice.size());
-                const SearchResult r = solver.run(table.view(), ch, args);
+                MethodArgs cell_args = args;
+                if (again && !memory->prices[k].lambda.empty()) cell_args.prices = &memory->prices[k];
+                const SearchResult r = (again ? solver : first).run(table.view(), ch, cell_args);
+                if (memory) {
+                    memory->choice[k] = choice;
+                    memory->prices[k] = r.prices;
+                }
                 const double cost = decode_paper(table, s, idx, Span<const std::int32_t>(ch), out);
                 result.cost[k] = cost;
                 result.lower_bound[k] = std::min(r.lower_bound, cost);
@@ -123,6 +138,8 @@ void solve_paper_cells(const PaperDevices& d, Span<const double> f_edge_max, dou
     };
     if (workers == 1) {
         work();
+    } else if (pool) {
+        pool->run(workers, work);
     } else {
         std::vector<std::thread> pool;
         for (unsigned i = 0; i < workers; ++i) pool.emplace_back(work);

@@ -34,14 +34,29 @@ struct CellOutcome {
     Span<std::uint8_t> proven;       // the cell's schedule is proven optimal
 };
 
+// What a caller that solves the same cells again keeps of each between solves (the handle for repeated solves):
+// its last choice, in cell order, and the last dual prices (SearchResult::prices; empty before the first solve).
+struct CellMemory {
+    std::vector<std::vector<std::int32_t>> choice;
+    std::vector<DualState> prices;
+    explicit CellMemory(std::size_t n_cells) : choice(n_cells), prices(n_cells) {}
+};
+
+class WorkerPool;
+
 // Solves every cell with `method`, one of the registry's methods for the paper's problem (methods.hpp; else
 // std::invalid_argument naming them), `threads` workers taking cells in turn; a single cell with devices gets
 // the threads itself (the exhaustive search uses them). `f_edge_max[k]` is cell k's server capacity. `out` is
 // per device, in the caller's order. Every result equals that of the cell solved alone; `limits` apply to
 // each cell. Throws InvalidDevice for a device outside the model.
+//
+// With a `pool`, its threads take the cells (at most its size), none is started. With a `memory`, each cell's
+// choice and prices are kept in it after its solve, and `method` may also be "warm": a cell solved before starts
+// from its last choice and prices (the registry's `warm`), one not yet solved runs `auto`; the other methods
+// give the same results with or without a memory.
 void solve_paper_cells(const PaperDevices& d, Span<const double> f_edge_max, double w_delay, double w_energy,
                        const CellPartition& cells, const std::string& method, std::uint64_t seed,
                        const SearchLimits& limits, unsigned threads, const PaperSchedule& out,
-                       const CellOutcome& result);
+                       const CellOutcome& result, WorkerPool* pool = nullptr, CellMemory* memory = nullptr);
 
 }  // namespace edgesched

@@ -81,7 +81,7 @@ double exhaustive(const OptionTable& t, Span<std::int32_t> choice, unsigned thre
     }
     const std::vector<std::size_t>& inner = free_devices;
     const std::size_t m = inner.size();
-    threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(n_tasks)));
+    threads = std::min(exhaustive_threads(search_space_size(t), threads), static_cast<unsigned>(n_tasks));
 
     // A running total is off by at most about (steps since its last re-sum + N) ulps of the table's scale: a
     // choice whose running total comes within that of the best so far is priced from scratch before it is

@@ -42,7 +42,18 @@ ReducedCostSearch::ReducedCostSearch(const OptionTable& t, const DualState& dual
             }
         }
     }
-    std::stable_sort(items_.begin(), items_.end(), [](const Item& a, const Item& b) { return a.rc < b.rc; });
+    // By reduced cost; items of equal reduced cost by the move they make, so that interchangeable items (alike
+    // devices) sit side by side, each run in device order.
+    std::stable_sort(items_.begin(), items_.end(), [&](const Item& a, const Item& b) {
+        if (a.rc != b.rc) return a.rc < b.rc;
+        return move_key(a) < move_key(b);
+    });
+}
+
+ReducedCostSearch::MoveKey ReducedCostSearch::move_key(const Item& it) const {
+    const std::size_t from = t_.option(it.n, base_[it.n]), to = t_.option(it.n, it.k);
+    return {t_.linear[from], t_.linear[to], t_.c[from], t_.c[to], t_.w[from], t_.w[to], t_.server[from],
+            t_.server[to]};
 }
 
 bool ReducedCostSearch::run(Span<std::int32_t> best, double& incumbent, std::uint64_t node_limit,
@@ -126,7 +137,12 @@ bool ReducedCostSearch::run(Span<std::int32_t> best, double& incumbent, std::uin
         sum = tk.sum;
         choice_[it.n] = base_[it.n];
         moved[it.n] = 0;
+        // Every set with this item is done. An interchangeable item (the same move: alike devices) in its place
+        // would give the same sums, so the sets with it and without this one are skipped: of a run of alike
+        // items, only its first k are ever taken together, k + 1 sets where there were 2^(run length).
+        const MoveKey key = move_key(it);
         next = tk.item + 1;
+        while (next < items_.size() && items_[next].rc == it.rc && move_key(items_[next]) == key) ++next;
     }
 }
 

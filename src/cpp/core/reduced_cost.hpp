@@ -11,10 +11,13 @@
 // near the dual maximum (a device whose reduced cost alone exceeds the gap is fixed: reduced-cost fixing), and
 // each is one O(1) change of the previous, so they are enumerated: options sorted by reduced cost, a set
 // extended by the next option that fits, depth first with an explicit stack. The incumbent only falls, so the
-// sets pruned stay pruned. Finishing proves that nothing cheaper than incumbent - tol exists.
+// sets pruned stay pruned. Interchangeable items (alike devices: the same move) are taken only in their
+// sorted order, so a run of k of them costs k + 1 sets, not 2^k. Finishing proves that nothing cheaper than
+// incumbent - tol exists.
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <tuple>
 #include <vector>
 
 #include "dual.hpp"
@@ -48,6 +51,10 @@ private:
         std::size_t n;
         std::int32_t k;
     };
+    // What an item's move changes: the linear costs, c and w of the options left and taken, and their servers.
+    // Two items with the same key are interchangeable in every set (same reduced cost, same sums).
+    using MoveKey = std::tuple<double, double, double, double, double, double, std::int32_t, std::int32_t>;
+    MoveKey move_key(const Item& it) const;
     const OptionTable& t_;
     double g_, rel_tol_, fixing_bound_ = kInf;
     double bound_slack_ = 0.0, total_slack_ = 0.0;  // rounding margins of the bounds and of the running totals

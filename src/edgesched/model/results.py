@@ -117,10 +117,17 @@ class Schedule(Certified):
         for value in fields.values():
             if isinstance(value, np.ndarray):
                 value.setflags(write=False)
+        fields["cost"] = float(fields["cost"])
+        return cls.adopt_fields(fields)
+
+    @classmethod
+    def adopt_fields(cls, fields: dict[str, Any]) -> Schedule:
+        """:meth:`adopt` for fields that are already what the schedule holds (arrays fresh and read-only, ``cost``
+        a float), given as one dict: the core's thin call returns them so. No field is checked or copied."""
         schedule = object.__new__(cls)
-        for f in dataclasses.fields(cls):
-            object.__setattr__(schedule, f.name, fields.get(f.name, f.default))
-        object.__setattr__(schedule, "cost", float(schedule.cost))
+        state = schedule.__dict__
+        state.update(_SCHEDULE_DEFAULTS)
+        state.update(fields)
         return schedule
 
     @property
@@ -158,6 +165,10 @@ class Schedule(Certified):
                 f"{self.energy[n]:>9.4f} {self.device_cost[n]:>9.4f}"
             )
         return "\n".join(rows)
+
+
+#: The defaults of a Schedule's fields, for :meth:`Schedule.adopt_fields`.
+_SCHEDULE_DEFAULTS: dict[str, Any] = {f.name: f.default for f in dataclasses.fields(Schedule)}
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,19 +1,30 @@
 """The paper's problem (Pan et al., Sec. II-IV) on arrays: validation, then one call into the C++ core."""
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import numpy as np
 
 from .. import _core
 from .._validation import cell_index, device_array, positive_scalar, search_budget, seed_value
-from ..methods import EXHAUSTIVE_MAX_DEVICES, GAP_TOL, METHODS, NODE_LIMIT, TIME_LIMIT, check_method, describe
+from ..methods import (
+    EXHAUSTIVE_MAX_DEVICES,
+    GAP_TOL,
+    METHODS,
+    NODE_LIMIT,
+    THREADS,
+    TIME_LIMIT,
+    check_method,
+    describe,
+)
 from ..model.defaults import F_EDGE_MAX, KAPPA, RHO, W_DELAY, W_ENERGY
 from ..model.devices import Devices
 from ..model.results import Schedule
 
-__all__ = ["solve_offloading", "solve"]
+__all__ = ["cell_layout", "check_exhaustive", "solve", "solve_offloading", "system_values"]
+
+# The thin call and the handle return their schedules as Schedule objects made in the core.
+_core.set_schedule_type(Schedule)
 
 #: With ``cell``, the cell count ``max(cell) + 1`` may exceed 64 per device (empty cells) only up to this.
 MAX_SPARE_CELLS = 2**24
@@ -110,6 +121,14 @@ def solve_offloading(
     Theorem 2 is used in its general form: the time share is proportional to sqrt(M_n d_n / R_n). The
     paper's eq. (20) drops d_n, which is right only when every device has the same frame size.
     """
+    if cell is None:
+        # The thin call: inputs of the plain kinds (float64 arrays, floats, ints) are read in place by the core,
+        # which checks every value as it reads it. It returns None for anything else or anything out of range,
+        # and the checks below name the field and the first bad index.
+        done = _core.try_solve_paper(macs, frames, frame_bits, rate, tx_power, f_local_max, kappa, rho, f_edge_max,
+                                     w_delay, w_energy, method, seed, node_limit, time_limit, gap_tol)
+        if done is not None:
+            return done
     check_method(method, METHODS)
     # Types and lengths here; the core checks every value as it reads it (one pass over the inputs). If it
     # finds one outside the model, the checks below name the field and the first bad index.
@@ -117,39 +136,15 @@ def solve_offloading(
                   f_local_max=f_local_max, kappa=kappa, rho=rho)
     arrays = Devices.check_types(**inputs)
     n = max(a.shape[0] for a in arrays.values())
-    if cell is None:
-        cells, n_cells = np.empty(0, np.int64), 1
-    else:
-        cells = cell_index(cell, n)
-        n_cells = int(cells.max()) + 1
-        if n_cells > max(MAX_SPARE_CELLS, 64 * n):
-            raise ValueError(
-                f"cell[{int(np.argmax(cells))}] is {n_cells - 1}, for {n} devices: cells are numbered 0 .. n_cells - 1 "
-                f"and the core keeps about 40 bytes for each (empty ones too); number them densely, e.g. with "
-                f"np.unique(cell, return_inverse=True)[1]"
-            )
-    if np.ndim(f_edge_max) > 1 or (np.ndim(f_edge_max) == 1 and np.shape(f_edge_max)[0] != n_cells):
-        raise ValueError(f"f_edge_max has shape {np.shape(f_edge_max)}; give a scalar or one capacity per cell "
-                         f"({n_cells} cell{'s' if n_cells > 1 else ''})")
-    capacity = device_array("f_edge_max", f_edge_max, n_cells, unit="Hz")
-    w_delay = positive_scalar("w_delay", w_delay, unit="1/s")
-    w_energy = positive_scalar("w_energy", w_energy, unit="1/J", allow_zero=True)
-    if method == "exhaustive":
-        cell_sizes = np.array([n]) if cell is None else np.bincount(cells, minlength=n_cells)
-        if cell_sizes.max() > EXHAUSTIVE_MAX_DEVICES:
-            k = int(np.argmax(cell_sizes))
-            where = "" if cell is None else f" (cell {k})"
-            raise ValueError(
-                f"method='exhaustive' visits 2**N choices and accepts at most {EXHAUSTIVE_MAX_DEVICES} devices "
-                f"per cell; got {int(cell_sizes[k])}{where}. Use method='auto' (exact on small instances, "
-                f"certified gap otherwise)."
-            )
-    seed_u64 = seed_value(seed)
+    cells, n_cells = cell_layout(cell, n)
+    capacity, w_delay, w_energy = system_values(f_edge_max, w_delay, w_energy, n_cells)
+    check_exhaustive(method, n, None if cell is None else cells, n_cells)
+    seed_u64 = seed_value(seed) if method == "random" or seed is not None else 0  # only "random" draws
     budget = search_budget(node_limit, time_limit, gap_tol)
     try:
         out = _core.solve_paper(
             **arrays, cell=cells, f_edge_max=capacity, w_delay=w_delay, w_energy=w_energy, method=method,
-            seed=seed_u64, threads=os.cpu_count() or 1, **budget,
+            seed=seed_u64, threads=THREADS, **budget,
         )
     except ValueError:
         Devices(**inputs)  # an input out of range: raises the message naming the field and first index
@@ -166,6 +161,47 @@ def solve_offloading(
 
 
 solve_offloading.__doc__ = (solve_offloading.__doc__ or "").replace("{methods}", describe(METHODS))
+
+
+def cell_layout(cell: Any, n: int) -> tuple[np.ndarray, int]:
+    """The checked cell index of ``n`` devices (int64; empty for ``None``, one cell) and the number of cells."""
+    if cell is None:
+        return np.empty(0, np.int64), 1
+    cells = cell_index(cell, n)
+    n_cells = int(cells.max()) + 1
+    if n_cells > max(MAX_SPARE_CELLS, 64 * n):
+        raise ValueError(
+            f"cell[{int(np.argmax(cells))}] is {n_cells - 1}, for {n} devices: cells are numbered 0 .. n_cells - 1 "
+            f"and the core keeps about 40 bytes for each (empty ones too); number them densely, e.g. with "
+            f"np.unique(cell, return_inverse=True)[1]"
+        )
+    return cells, n_cells
+
+
+def system_values(f_edge_max: Any, w_delay: Any, w_energy: Any, n_cells: int) -> tuple[np.ndarray, float, float]:
+    """The checked server capacities (one per cell, a scalar broadcast; Hz) and weights (1/s, 1/J)."""
+    if np.ndim(f_edge_max) > 1 or (np.ndim(f_edge_max) == 1 and np.shape(f_edge_max)[0] != n_cells):
+        raise ValueError(f"f_edge_max has shape {np.shape(f_edge_max)}; give a scalar or one capacity per cell "
+                         f"({n_cells} cell{'s' if n_cells > 1 else ''})")
+    capacity = device_array("f_edge_max", f_edge_max, n_cells, unit="Hz")
+    return (capacity, positive_scalar("w_delay", w_delay, unit="1/s"),
+            positive_scalar("w_energy", w_energy, unit="1/J", allow_zero=True))
+
+
+def check_exhaustive(method: str, n: int, cells: np.ndarray | None, n_cells: int) -> None:
+    """ValueError where ``"exhaustive"`` would visit more than 2**30 choices in a cell (``cells``: the cell
+    index of the ``n`` devices, or None for one cell)."""
+    if method != "exhaustive":
+        return
+    cell_sizes = np.array([n]) if cells is None else np.bincount(cells, minlength=n_cells)
+    if cell_sizes.max() > EXHAUSTIVE_MAX_DEVICES:
+        k = int(np.argmax(cell_sizes))
+        where = "" if cells is None else f" (cell {k})"
+        raise ValueError(
+            f"method='exhaustive' visits 2**N choices and accepts at most {EXHAUSTIVE_MAX_DEVICES} devices "
+            f"per cell; got {int(cell_sizes[k])}{where}. Use method='auto' (exact on small instances, "
+            f"certified gap otherwise)."
+        )
 
 
 def solve(scenario: Any, method: str = "auto", seed: int | None = None, **options: Any) -> Schedule:

@@ -1,7 +1,6 @@
 """Solving an option table: one option per device, minimising the table's total cost (``docs/model.md`` §4-§6)."""
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import numpy as np
@@ -14,6 +13,7 @@ from ..methods import (
     NODE_LIMIT,
     OPTION_METHODS,
     REGISTRY,
+    THREADS,
     TIME_LIMIT,
     check_method,
     describe,
@@ -96,7 +96,8 @@ def solve_options(
     prices_arr = table.check_prices(prices) if prices is not None else None
     budget = search_budget(node_limit, time_limit, gap_tol)
     out = _core.solve_options(**table.arrays(), method=method, start=start_arr, prices=prices_arr,
-                              seed=seed_value(seed), threads=os.cpu_count() or 1, **budget)
+                              seed=seed_value(seed) if method == "random" or seed is not None else 0,
+                              threads=THREADS, **budget)
     return OptionSchedule(out.choice, float(out.cost), float(out.lower_bound), bool(out.proven), method, out.prices)
 
 
