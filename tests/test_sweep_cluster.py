@@ -46,8 +46,9 @@ def slow_paper(params, seed):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def cluster():  # type: ignore[no-untyped-def]
-    """Two worker processes of one thread each, started here; their address."""
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+    """Two worker processes of one thread each, started here; their address. The scheduler's HTTP server takes
+    any free port: without a dashboard it would still take 8787, which another run on the machine may hold."""
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                                   silence_logs=50) as c:
         yield c.scheduler_address
 

@@ -13,8 +13,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = ["bounded_array", "bounded_pair", "bounded_scalar", "cell_index", "check_values", "device_array",
-           "device_count", "device_values", "float_array", "index_label", "positive_scalar", "search_budget",
-           "seed_value", "unit_ratio", "whole_number"]
+           "device_count", "device_values", "float_array", "index_label", "positive_scalar", "scalar",
+           "search_budget", "seed_value", "unit_ratio", "whole_number"]
 
 
 def float_array(name: str, value: Any) -> np.ndarray:
@@ -92,10 +92,19 @@ def device_array(
     return arr
 
 
+def scalar(value: Any) -> Any:
+    """A 0-d array (what numpy's reductions and ``np.asarray(x)`` give) as its element; anything else as it is,
+    so that a 0-d array passes where a number does, and fails where it does (a bool, a string)."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return value[()]
+    return value
+
+
 def positive_scalar(name: str, value: Any, *, unit: str = "", allow_zero: bool = False) -> float:
     """A validated finite scalar (> 0, or >= 0 with ``allow_zero``)."""
     if type(value) is float and (0.0 <= value if allow_zero else 0.0 < value) and value < math.inf:
         return value  # a plain float in range: what the checks below return for it, without their arrays
+    value = scalar(value)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise ValueError(f"{name} must be a real number; got {type(value).__name__}")
     try:
@@ -108,6 +117,7 @@ def positive_scalar(name: str, value: Any, *, unit: str = "", allow_zero: bool =
 
 def seed_value(seed: Any) -> int:
     """A seed in [0, 2**64): ``None`` draws one from the operating system's entropy."""
+    seed = scalar(seed)
     if seed is None:
         return int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0])
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
@@ -141,6 +151,7 @@ GAP_TOL = 1e-4
 def search_budget(node_limit: Any, time_limit: Any, gap_tol: Any) -> dict[str, Any]:
     """Validated budget of ``auto``'s exact search: nodes (an integer in [0, 2**64), the core's range), seconds
     (>= 0), relative gap in [0, 1)."""
+    node_limit = scalar(node_limit)
     if type(node_limit) is not int and (isinstance(node_limit, (bool, np.bool_))
                                         or not isinstance(node_limit, numbers.Integral)) \
             or not 0 <= int(node_limit) < 2**64:
@@ -209,6 +220,7 @@ def bounded_array(
 def whole_number(value: Any, name: str, low: int = 1, *, integral_float: bool = True) -> int:
     """``value`` as an int if it is an integer ``>= low`` (an integral float too, unless ``integral_float`` is
     False); bools and everything else are a ValueError ``"{name} is {value!r}; {name} must be an integer >= {low}"``."""
+    value = scalar(value)
     if isinstance(value, np.generic):
         value = value.item()
     msg = f"{name} is {value!r}; {name} must be an integer >= {low}"
@@ -261,6 +273,7 @@ def bounded_pair(value: Any, name: str, *, low: float, low_inclusive: bool, high
 
 def unit_ratio(value: Any, name: str) -> float:
     """A ratio in (0, 1] (a kept width, a rank), else a ValueError naming ``name``."""
+    value = scalar(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0.0 < float(value) <= 1.0:
         raise ValueError(f"{name} is {value!r}; {name} must be a number in (0, 1]")
     return float(value)

@@ -31,6 +31,8 @@ import multiprocessing
 import os
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from typing import Any
@@ -220,9 +222,21 @@ def _collect_quietly() -> None:
         sys.unraisablehook = hook
 
 
+def _watch_parent(parent: int) -> None:
+    """In a worker: exit as soon as the sweep's process is gone (killed with SIGKILL, say), which no pool can
+    tell its workers; they would otherwise wait for tasks forever."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="edgesched-parent-watch", daemon=True).start()
+
+
 def default_executor(max_workers: int | None) -> ProcessPoolExecutor:
     # spawn: the same behaviour on every platform, and safe when the caller runs threads.
-    return ProcessPoolExecutor(max_workers=max_workers, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(max_workers=max_workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_watch_parent, initargs=(os.getpid(),))
 
 
 def sweep(

@@ -47,9 +47,10 @@ def _array(name: str, value: Any, dtype: type, length: int | None = None) -> np.
             raise ValueError(f"{name}[{i}] is {arr[i]}; it does not fit in {np.dtype(dtype).name}")
     if length is not None and arr.shape[0] != length:
         raise ValueError(f"{name} has {arr.shape[0]} entries, expected {length}")
-    # A private copy: the caller's array (or a view of it) stays theirs, and cannot change after validation.
-    out: np.ndarray = np.array(arr, dtype=dtype, order="C", copy=True)
-    out.setflags(write=False)
+    # A private copy: the caller's array (or a view of it) stays theirs, and cannot change after validation. It
+    # lives in an immutable bytes object: a read-only flag alone can be turned off again (``setflags(write=True)``
+    # on an array that owns its memory), and a table changed after its checks would send the core outside it.
+    out: np.ndarray = np.frombuffer(np.ascontiguousarray(arr, dtype=dtype).tobytes(), dtype=dtype)
     return out
 
 
@@ -201,14 +202,16 @@ class OptionTable:
 
     def check_choice(self, choice: Any, name: str = "choice") -> np.ndarray:
         """Validate a choice (menu index per device) and return it as int32; errors call it ``name``."""
-        ch = np.asarray(choice)
+        # A private copy, checked and then handed to the core: another thread writing the caller's array after
+        # the check cannot make the core read an option outside a menu.
+        ch = np.array(choice, copy=True)
         if ch.shape != (self.n_devices,) or (ch.size and ch.dtype.kind not in "iu"):
             raise ValueError(f"{name} must be {self.n_devices} integers; got shape {ch.shape}, dtype {ch.dtype}")
         bad = (ch < 0) | (ch >= self.n_options)
         if bad.any():
             n = int(np.flatnonzero(bad)[0])
             raise ValueError(f"{name}[{n}] is {ch[n]}; device {n} has options 0..{self.n_options[n] - 1}")
-        return np.ascontiguousarray(ch, dtype=np.int32)
+        return ch.astype(np.int32, order="C")
 
     def check_prices(self, prices: Any) -> np.ndarray:
         """Validate dual prices (see :attr:`OptionSchedule.prices`) and return them as a (2, S) float64 array."""

@@ -24,13 +24,14 @@ The accuracy ``Phi(M)`` of a variant is measured by the user (``accuracy``, an
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from .._validation import unit_ratio
+from .._validation import scalar, unit_ratio
 from .accuracy import AccuracyCurve, default_curve
 from .arch import (
     Analysis,
@@ -126,12 +127,14 @@ class ModelVariant:
         if self.accuracy is not None and not isinstance(self.accuracy, AccuracyCurve):
             raise ValueError(f"accuracy must be an AccuracyCurve; got {type(self.accuracy).__name__}")
         precision_of(self.bits)
-        s = self.sparsity
-        if isinstance(s, bool) or not isinstance(s, (int, float)) or not 0.0 <= s < 1.0:
+        s = scalar(self.sparsity)
+        if isinstance(s, (bool, np.bool_)) or not isinstance(s, numbers.Real) or not 0.0 <= float(s) < 1.0:
             raise ValueError(f"sparsity is {s!r}; sparsity must be a fraction in [0, 1)")
-        sp = self.sparse_speedup
-        if isinstance(sp, bool) or not isinstance(sp, (int, float)) or not 1.0 <= sp < math.inf:
+        sp = scalar(self.sparse_speedup)
+        if isinstance(sp, (bool, np.bool_)) or not isinstance(sp, numbers.Real) or not 1.0 <= float(sp) < math.inf:
             raise ValueError(f"sparse_speedup is {sp!r}; sparse_speedup must be a finite number >= 1")
+        object.__setattr__(self, "sparsity", float(s))
+        object.__setattr__(self, "sparse_speedup", float(sp))
         net = arch
         if self.prune is not None:
             net = prune_channels(net, self.prune)

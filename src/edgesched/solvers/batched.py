@@ -257,7 +257,9 @@ def _field(xp: ModuleType, name: str, value: Any, *, unit: str, allow_zero: bool
             raise ValueError(f"{name} must be an array of real numbers; got dtype {value.dtype}")
     else:
         value = float_array(name, value)
-    arr = xp.asarray(value, dtype=xp.float64)
+    # A private copy, checked and then used: another thread writing the caller's array meanwhile (numpy's loops
+    # release the GIL) can neither slip a value past the checks nor change the result half way.
+    arr = xp.array(value, dtype=xp.float64, copy=True)
     if arr.ndim > max_ndim:
         what = "(S, N), (S, 1), (1, N), (N,) or a scalar" if max_ndim == 2 else "(S,) or a scalar"
         raise ValueError(f"{name} has shape {arr.shape}; give {what}")
@@ -293,6 +295,43 @@ def _inputs(xp: ModuleType, per_device: dict[str, Any], per_scenario: dict[str, 
                              f"per scenario")
         d[k] = xp.broadcast_to(a.reshape(-1, 1), (S, 1))
     return d
+
+
+def _check_table(xp: ModuleType, t: _Table, d: dict[str, Any]) -> None:
+    """ValueError naming the first scenario and device whose costs overflow or vanish in floating point (inputs in
+    range, units off: ``frame_bits=1e-320``, say), the rule of the C++ core (``docs/model.md`` §5)."""
+    cycles = d["rho"] * d["macs"]
+    delay, energy0 = theorems.local_delay(cycles, t.f_local), theorems.local_energy(d["kappa"], cycles, t.f_local)
+    energy1 = theorems.transmit_energy(d["tx_power"], d["frames"] * d["frame_bits"], d["rate"])
+
+    def positive(x: Any) -> Any:
+        return xp.isfinite(x) & (x > 0)
+
+    bad = ~(xp.isfinite(t.linear0) & xp.isfinite(t.linear1) & positive(t.c) & positive(t.w) & positive(delay)
+            & xp.isfinite(energy0) & xp.isfinite(energy1))
+    if bool(bad.any()):
+        s, n = (int(i) for i in np.unravel_index(int(xp.argmax(bad.ravel())), bad.shape))
+        raise ValueError(
+            f"scenario {s}, device {n}: its costs overflow or vanish (local cost {float(t.linear0[s, n]):g}, edge "
+            f"cost {float(t.linear1[s, n]):g}, local energy {float(energy0[s, n]):g} J, edge energy "
+            f"{float(energy1[s, n]):g} J); check the units of its inputs")
+    scale = xp.broadcast_to(t.A, (t.A.shape[0], 1)).ravel()
+    bad_a = ~positive(scale)
+    if bool(bad_a.any()):
+        s = int(xp.argmax(bad_a))
+        raise ValueError(f"scenario {s}: w_delay / f_edge_max is {float(scale[s]):g}; it must be finite and > 0 "
+                         f"(check the units of w_delay and f_edge_max)")
+
+
+def _check_result(out: dict[str, Any]) -> None:
+    """ValueError naming the first scenario whose totals overflow: every number of a schedule is finite."""
+    for name in ("cost", "lower_bound", "delay", "energy", "f_edge", "time_share", "f_local"):
+        a = np.asarray(out[name])
+        bad = ~np.isfinite(a)
+        if bad.any():
+            s = int(np.unravel_index(int(np.argmax(bad.ravel())), a.shape)[0])
+            raise ValueError(f"scenario {s}: its {name} is not finite (cost {float(out['cost'][s]):g}); the sums "
+                             f"over its devices overflow a float64: check the units of its inputs")
 
 
 def _start(xp: ModuleType, start: Any, shape: tuple[int, int]) -> Any:
@@ -358,9 +397,14 @@ def solve_batch(
     d = _inputs(xp, dict(macs=macs, frames=frames, frame_bits=frame_bits, rate=rate, tx_power=tx_power,
                          f_local_max=f_local_max, kappa=kappa, rho=rho),
                 dict(f_edge_max=f_edge_max, w_delay=w_delay, w_energy=w_energy))
-    t = _table(xp, d)
-    offload = _BATCHED[method](xp, t, None if start is None else _start(xp, start, t.c.shape))
-    out = _decode(xp, t, d, offload)
+    start_arr = None if start is None else _start(xp, start, d["macs"].shape)
+    # Numbers that overflow or vanish are found by the checks and named in a ValueError, not warned about.
+    with np.errstate(all="ignore"):
+        t = _table(xp, d)
+        _check_table(xp, t, d)
+        offload = _BATCHED[method](xp, t, start_arr)
+        out = _decode(xp, t, d, offload)
     if xp is not np:
         out = {k: v.get() for k, v in out.items()}
+    _check_result(out)
     return BatchSchedule(**out, method=method)
