@@ -1,22 +1,25 @@
-"""Coupled tables (devices that may use any of several servers): the relaxation solved to its optimum, and the
-exact search by decomposition per station, against brute force, a convex QP solver and SCIP."""
+"""Coupled tables (devices that may use any of several servers): the relaxation solved to its optimum, the exact
+search by decomposition per station (with its ascent on the stations' prices) and the station re-solve, against
+brute force, a convex QP solver and SCIP."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import edgesched as es
+from edgesched import _core
 from tests.coupled import coupled_city, relaxation_scip
 
 
-def random_table(seed: int, n_devices: int, n_servers: int) -> es.OptionTable:
-    """Random menus of 1-4 options, each on a random server or none; at least one device reaches two servers."""
+def random_table(seed: int, n_devices: int, n_servers: int, min_options: int = 1) -> es.OptionTable:
+    """Random menus of ``min_options``-4 options, each on a random server or none; at least one device reaches two
+    servers."""
     rng = np.random.default_rng(seed)
     menus = []
     for n in range(n_devices):
-        k = int(rng.integers(1, 5)) if n else 3
+        k = int(rng.integers(min_options, 5)) if n else 3
         menu = []
         for i in range(k):
             j = int(rng.integers(-1, n_servers)) if n else i - 1  # device 0: none, server 0 and server 1
@@ -129,3 +132,91 @@ def test_city_option_table_with_several_stations():
     a = es.solve_options(t, "auto")
     assert a.gap <= 1e-4
     assert a.lower_bound >= t.relaxation_bound() * (1 - 1e-12)
+
+
+@settings(max_examples=20)
+@given(seed=st.integers(0, 2**32 - 1), s=st.integers(2, 4), city=st.booleans())
+def test_decomposition_search_beyond_auto_exhaustive(seed, s, city):
+    """Tables of 12 devices with 4 options (3 for one device of the random tables): more than the 2^22 choices auto
+    enumerates, so it runs the decomposition search (with its ascent on the stations' prices); its proof, bnb's,
+    and every bound against brute force."""
+    t = coupled_city(12, 4, 3, seed % 1000) if city else random_table(seed, 12, s, min_options=4)
+    assert 2**22 < np.prod(t.n_options.astype(float)) <= 2**24
+    best = es.solve_options(t, "exhaustive").cost
+    tol = 1e-9 * abs(best)
+    for method in ("auto", "bnb"):
+        r = es.solve_options(t, method, gap_tol=0)
+        assert r.optimal and r.cost == pytest.approx(best, rel=1e-9, abs=1e-12)
+        assert r.lower_bound <= best + tol
+    # Stopped after the root (the ascent, then one node): the bound is the best decomposition bound met.
+    root = es.solve_options(t, "bnb", node_limit=1)
+    assert root.lower_bound <= best + tol and root.cost >= best - tol
+    a = es.solve_options(t, "auto")
+    assert a.lower_bound <= best + tol
+    assert a.lower_bound >= t.relaxation_bound() - 1e-9 * abs(best)
+
+
+def _cost(t: es.OptionTable, choice: np.ndarray) -> float:
+    return float(_core.table_cost(**t.arrays(), choice=np.ascontiguousarray(choice, np.int32)))
+
+
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 40), s=st.integers(2, 5), station=st.integers(0, 4))
+def test_station_resolve_never_worse_than_its_start(seed, n, s, station):
+    """From any schedule, re-solving a station lowers the total or leaves the schedule as it was, changes only
+    devices that can use that station, and reports the change of the total."""
+    t = random_table(seed, n, s)
+    rng = np.random.default_rng(seed)
+    start = (rng.integers(0, 1 << 30, n) % t.n_options).astype(np.int32)
+    j = station % s
+    choice, delta = _core.station_resolve(**t.arrays(), choice=start, station=j)
+    before, after = _cost(t, start), _cost(t, choice)
+    assert delta <= 0.0
+    if delta == 0.0:
+        assert np.array_equal(choice, start)
+    else:
+        assert after < before and after - before == pytest.approx(delta, rel=1e-9, abs=1e-11 * abs(before))
+    changed = np.flatnonzero(choice != start)
+    for m in changed:
+        menu = slice(t.option_ptr[m], t.option_ptr[m + 1])
+        assert j in t.server[menu]
+    assert ((choice >= 0) & (choice < t.n_options)).all()
+
+
+def test_station_resolve_makes_a_trade_descent_cannot():
+    """Station 0 holds device 0 (2.5 with its load), whose other option costs 2.6; device 1 (3 locally) would cost
+    2.5 on station 0 alone, 5.5 more with device 0 there. No single change pays; re-solving station 0 swaps them
+    (5.5 -> 5.1)."""
+    menus = [[(1.0, 0, 1.0, 0.0), (2.6, -1, 0.0, 0.0)],   # device 0: on station 0, or local
+             [(3.0, -1, 0.0, 0.0), (1.0, 0, 1.0, 0.0)]]   # device 1: local, or station 0
+    t = es.OptionTable.from_menus(menus, [1.5, 1.0], [1.0, 1.0])
+    start = np.array([0, 0], np.int32)
+    assert es.solve_options(t, "descent", start=start).cost == pytest.approx(_cost(t, start))
+    choice, delta = _core.station_resolve(**t.arrays(), choice=start, station=0)
+    assert choice.tolist() == [1, 1]
+    assert delta == pytest.approx(_cost(t, choice) - _cost(t, start)) and delta < 0
+
+
+def test_station_resolve_rejects_bad_input():
+    t = random_table(0, 5, 3)
+    start = np.zeros(5, np.int32)
+    with pytest.raises(ValueError, match="station is 3"):
+        _core.station_resolve(**t.arrays(), choice=start, station=3)
+    bad = start.copy()
+    bad[2] = t.n_options[2]
+    with pytest.raises(ValueError, match=r"choice\[2\]"):
+        _core.station_resolve(**t.arrays(), choice=bad, station=0)
+
+
+def test_ten_thousand_device_city_certified_within_1e_5():
+    """The 10^4-device, 100-station coupled city: auto certifies a gap within 1e-5 (the time it takes is in the
+    bench), its bound at least the relaxation's optimum; the stations' threads do not change the result."""
+    t = es.scenarios.city(100, 100, k_nearest=3).option_table()
+    rb = t.relaxation_bound()
+    runs = [_core.solve_options(**t.arrays(), method="auto", start=np.zeros(t.n_devices, np.int32), prices=None,
+                                seed=0, threads=threads, node_limit=200_000, time_limit=30.0, gap_tol=1e-5)
+            for threads in (1, 2)]
+    for r in runs:
+        assert r.cost - r.lower_bound <= 1e-5 * r.cost
+        assert r.lower_bound >= rb * (1 - 1e-12)
+    assert runs[0].cost == runs[1].cost and np.array_equal(runs[0].choice, runs[1].choice)
+    assert runs[0].lower_bound == runs[1].lower_bound

@@ -141,6 +141,12 @@ def relaxation_bound(
     option_ptr: NDArray[np.int64], linear: NDArray[np.float64], server: NDArray[np.int32],
     c: NDArray[np.float64], w: NDArray[np.float64], A: NDArray[np.float64], B: NDArray[np.float64],
 ) -> float: ...
+def station_resolve(
+    option_ptr: NDArray[np.int64], linear: NDArray[np.float64], server: NDArray[np.int32],
+    c: NDArray[np.float64], w: NDArray[np.float64], A: NDArray[np.float64], B: NDArray[np.float64],
+    choice: NDArray[np.int32], station: int,
+) -> tuple[NDArray[np.int32], float]: ...
+
 #: Threads a solve may use: the machine's logical CPUs (read once).
 MACHINE_THREADS: int
 

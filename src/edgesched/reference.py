@@ -235,7 +235,7 @@ def _local_frequency_one(w_delay: float, w_energy: float, kappa: float, f_local_
     # decreasing in f, so the optimum is the upper bound.
     if w_energy == 0.0 or kappa == 0.0:
         return f_local_max
-    return min((w_delay / (2.0 * w_energy * kappa)) ** (1.0 / 3.0), f_local_max)
+    return min((w_delay / (2.0 * (w_energy * kappa))) ** (1.0 / 3.0), f_local_max)
 
 
 def local_frequency(w_delay: Any, w_energy: Any, kappa: Any, f_local_max: Any) -> Any:

@@ -11,6 +11,7 @@
 #include "option_deadlines.hpp"
 #include "relaxation.hpp"
 #include "search.hpp"
+#include "station_moves.hpp"
 #include "table.hpp"
 
 namespace edgesched {
@@ -119,6 +120,35 @@ void check_table(const carray<std::int64_t>& option_ptr, const carray<double>& l
     check_range(table_view(option_ptr, linear, server, c, w, A, B));
 }
 
+// station_resolve on a copy of `choice`: the new choice and the change of the total.
+py::tuple resolve_station(const carray<std::int64_t>& option_ptr, const carray<double>& linear,
+                          const carray<std::int32_t>& server, const carray<double>& c, const carray<double>& w,
+                          const carray<double>& A, const carray<double>& B, const carray<std::int32_t>& choice,
+                          std::int64_t station) {
+    const OptionTable t = table_view(option_ptr, linear, server, c, w, A, B);
+    const Span<const std::int32_t> in = view1d(choice, "choice", static_cast<py::ssize_t>(t.n_devices()));
+    for (std::size_t n = 0; n < t.n_devices(); ++n)
+        if (in[n] < 0 || static_cast<std::size_t>(in[n]) >= t.n_options(n))
+            throw std::invalid_argument("choice[" + std::to_string(n) + "] is " + std::to_string(in[n]) +
+                                        ", outside device " + std::to_string(n) + "'s menu");
+    if (station < 0 || static_cast<std::size_t>(station) >= t.n_servers())
+        throw std::invalid_argument("station is " + std::to_string(station) + "; the table has " +
+                                    std::to_string(t.n_servers()) + " servers");
+    carray<std::int32_t> out(static_cast<py::ssize_t>(t.n_devices()));
+    const Span<std::int32_t> ch = view1d_mut(out);
+    std::copy(in.begin(), in.end(), ch.begin());
+    double delta;
+    {
+        py::gil_scoped_release release;
+        delta = station_resolve(t, ch, static_cast<std::size_t>(station));
+    }
+    if (!std::isfinite(delta)) {
+        check_range(t);
+        throw std::invalid_argument("the station re-solve's change is not finite although the table is within range");
+    }
+    return py::make_tuple(std::move(out), delta);
+}
+
 }  // namespace
 
 void bind_options(py::module_& m) {
@@ -159,6 +189,9 @@ void bind_options(py::module_& m) {
     m.def("relaxation_bound", &relaxation_bound, py::arg("option_ptr"), py::arg("linear"), py::arg("server"),
           py::arg("c"), py::arg("w"), py::arg("A"), py::arg("B"),
           "The convex relaxation's optimum: the maximum of its Lagrangian dual, a lower bound on every choice.");
+    m.def("station_resolve", &resolve_station, py::arg("option_ptr"), py::arg("linear"), py::arg("server"),
+          py::arg("c"), py::arg("w"), py::arg("A"), py::arg("B"), py::arg("choice"), py::arg("station"),
+          "Re-solve one station's devices with the rest of the schedule held: (new choice, change of the total).");
 }
 
 }  // namespace edgesched

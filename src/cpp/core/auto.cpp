@@ -7,6 +7,7 @@
 #include "greedy.hpp"
 #include "reduced_cost.hpp"
 #include "relaxation.hpp"
+#include "station_moves.hpp"
 #include "warm.hpp"
 
 #include <algorithm>
@@ -18,6 +19,9 @@
 namespace edgesched {
 
 namespace {
+
+// Sweeps of the coupled path's first descent, at most.
+constexpr int kFirstSweeps = 100;
 
 // The proof on a table of at most kAutoExhaustiveChoices choices, `r` the best schedule so far (in `choice`) and
 // `root_bound` the dual bound at r.prices. First the reduced-cost enumeration at those prices: on a two-option
@@ -48,15 +52,17 @@ SearchResult solve_auto_coupled(const OptionTable& t, Span<std::int32_t> choice,
                                 unsigned threads) {
     const std::size_t N = t.n_devices();
     const std::size_t max_moves = std::numeric_limits<std::size_t>::max();
-    // A first schedule, every device's cheapest option by linear cost improved by descent; its tangent prices start
-    // a few sweeps of block coordinate ascent, which the relaxation's Newton method takes to the maximum.
+    // A first schedule, every device's cheapest option by linear cost improved by sweeps of first-improvement
+    // descent (a worse local optimum than descent's, reached for a fraction of its best-move loop's time on a city
+    // whose devices start local); its tangent prices start a few sweeps of block coordinate ascent, which the
+    // relaxation's Newton method takes to the maximum (docs/model.md §6, item 6).
     std::vector<std::int32_t> cand(N);
     const Span<std::int32_t> cs(cand.data(), N);
     DualState dual;
     dual.lambda.assign(t.n_servers(), 0.0);
     dual.mu.assign(t.n_servers(), 0.0);
     dual_rounding(t, dual, {}, cs);
-    descent(t, cs, max_moves);
+    sweep_descent(t, cs, kFirstSweeps);
     dual = tangent_point(t, compute_loads(t, Span<const std::int32_t>(cs)));
     dual_bound(t, {}, dual, 2, kBisectionSteps);
     const RelaxationResult root = relaxation_optimum(t, {}, dual, RelaxationLimits{});
@@ -83,13 +89,14 @@ SearchResult solve_auto_coupled(const OptionTable& t, Span<std::int32_t> choice,
     // which its bounds often finish (a stronger bound and better schedules if not); then, while the certified gap
     // is above gap_tol, the search within the whole budget, pruning what cannot gain more than gap_tol.
     SearchLimits search = limits;
+    std::vector<double> nu;  // the decomposition's prices, carried from the first search to the second
     const std::uint64_t first = std::min<std::uint64_t>(limits.node_limit, kAutoFirstNodes);
     for (const std::uint64_t budget : {first, limits.node_limit}) {
         const bool exact = budget == first;
         if (!exact && r.cost - r.lower_bound <= limits.gap_tol * std::abs(r.cost)) break;
         search.node_limit = budget;
         search.rel_tol = exact ? limits.rel_tol : std::max(limits.rel_tol, limits.gap_tol);
-        const SearchResult b = decomposition_search(t, choice, search, dual, root.bound);
+        const SearchResult b = decomposition_search(t, choice, search, dual, root.bound, threads, &nu);
         r.cost = b.cost;
         r.lower_bound = std::max(r.lower_bound, b.lower_bound);
         r.proven = (b.proven && search.rel_tol == limits.rel_tol) ||

@@ -1,7 +1,8 @@
 #include "decomposition.hpp"
 
-#include "branch_and_bound.hpp"
 #include "descent.hpp"
+#include "station_moves.hpp"
+#include "stations.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -14,153 +15,11 @@ namespace edgesched {
 
 namespace {
 
-// The free devices a server's subproblem takes, in increasing order, each with the option it takes.
-using Taken = std::vector<std::pair<std::uint32_t, std::size_t>>;
-using Selection = std::shared_ptr<const Taken>;
-
-// The servers' subproblems at fixed prices nu: each solved exactly (or bounded) by the one-server search.
-class Stations {
-public:
-    Stations(const OptionTable& t, const DualState& dual, const std::vector<std::uint8_t>& off)
-        : t_(t), off_(off), lambda_(dual.lambda), mu_(dual.mu), nu_(t.n_devices(), kInf),
-          local_(t.n_devices(), kInf) {
-        const std::size_t N = t.n_devices(), S = t.n_servers();
-        for (std::size_t n = 0; n < N; ++n)
-            for (std::size_t o = t.option(n, 0); o < t.option(n, 0) + t.n_options(n); ++o)
-                nu_[n] = std::min(nu_[n], priced(t, dual, o));
-        // Per server, its (device, option) pairs, device by device; per device, the servers it can use.
-        ptr_.assign(S + 1, 0);
-        for (std::size_t o = 0; o < t.linear.size; ++o)
-            if (t.server[o] >= 0 && !off[o]) ++ptr_[static_cast<std::size_t>(t.server[o]) + 1];
-        for (std::size_t j = 0; j < S; ++j) ptr_[j + 1] += ptr_[j];
-        pairs_.resize(ptr_[S]);
-        std::vector<std::size_t> next(ptr_.begin(), ptr_.end() - 1);
-        dev_ptr_.assign(N + 1, 0);
-        for (std::size_t n = 0; n < N; ++n) {
-            for (std::size_t o = t.option(n, 0); o < t.option(n, 0) + t.n_options(n); ++o) {
-                if (off[o]) continue;
-                const std::int32_t j = t.server[o];
-                if (j < 0) {
-                    local_[n] = std::min(local_[n], t.linear[o] - nu_[n]);
-                    continue;
-                }
-                pairs_[next[static_cast<std::size_t>(j)]++] = {n, o};
-                if (std::find(dev_servers_.begin() + static_cast<std::ptrdiff_t>(dev_ptr_[n]), dev_servers_.end(),
-                              static_cast<std::size_t>(j)) == dev_servers_.end())
-                    dev_servers_.push_back(static_cast<std::size_t>(j));
-            }
-            dev_ptr_[n + 1] = dev_servers_.size();
-        }
-        limits_.node_limit = 1u << 20;
-        limits_.time_limit_s = 1.0;
-        limits_.gap_tol = 0.0;
-    }
-
-    double nu(std::size_t n) const { return nu_[n]; }
-    // min over the device's options without a server of linear - nu (inf: none).
-    double local_gap(std::size_t n) const { return local_[n]; }
-    Span<const std::size_t> servers_of(std::size_t n) const {
-        return {dev_servers_.data() + dev_ptr_[n], dev_ptr_[n + 1] - dev_ptr_[n]};
-    }
-    // The option device n has on server j (the first, if several).
-    std::size_t option_on(std::size_t n, std::size_t j) const {
-        for (std::size_t i = ptr_[j]; i < ptr_[j + 1]; ++i)
-            if (pairs_[i].first == n) return pairs_[i].second;
-        return t_.linear.size;
-    }
-
-    // OPT_j's certified lower bound with the devices `fixed` (menu index, -1 free), and the devices it takes.
-    double solve(std::size_t j, const std::vector<std::int32_t>& fixed, Selection& taken) {
-        ptr.assign(1, 0);
-        linear.clear(), server.clear(), c.clear(), w.clear(), who.clear(), opts.clear();
-        bool any_free = false;
-        for (std::size_t i = ptr_[j]; i < ptr_[j + 1];) {
-            const std::size_t n = pairs_[i].first;
-            std::size_t end = i;
-            while (end < ptr_[j + 1] && pairs_[end].first == n) ++end;
-            if (fixed[n] >= 0) {
-                const std::size_t o = t_.option(n, fixed[n]);
-                if (t_.server[o] == static_cast<std::int32_t>(j)) {  // forced onto j at its full cost
-                    add(t_.linear[o], 0, t_.c[o], t_.w[o], o);
-                    ptr.push_back(linear.size());
-                    who.push_back(N_none);
-                }
-            } else {
-                any_free = true;
-                add(0.0, -1, 0.0, 0.0, t_.linear.size);
-                for (std::size_t q = i; q < end; ++q) {
-                    const std::size_t o = pairs_[q].second;
-                    add(t_.linear[o] - nu_[n], 0, t_.c[o], t_.w[o], o);
-                }
-                ptr.push_back(linear.size());
-                who.push_back(n);
-            }
-            i = end;
-        }
-        auto out = std::make_shared<Taken>();
-        const double A[1] = {t_.A[j]}, B[1] = {t_.B[j]};
-        const OptionTable sub{{ptr.data(), ptr.size()}, {linear.data(), linear.size()}, {server.data(), server.size()},
-                              {c.data(), c.size()},     {w.data(), w.size()},           {A, 1},
-                              {B, 1}};
-        const std::size_t M = ptr.size() - 1;
-        double value;
-        if (M == 0) {
-            value = 0.0;
-        } else if (!any_free) {
-            std::vector<std::int32_t> zero(M, 0);
-            value = total_cost(sub, Span<const std::int32_t>(zero.data(), M));
-        } else {
-            choice.assign(M, 0);
-            const Span<std::int32_t> ch(choice.data(), M);
-            DualState d;
-            d.lambda.assign(1, lambda_[j]);
-            d.mu.assign(1, mu_[j]);
-            dual_rounding(sub, d, {}, ch);
-            descent(sub, ch, std::numeric_limits<std::size_t>::max());
-            const double bound = dual_bound(sub, {}, d, 1, kBisectionSteps, true);
-            const double cost = total_cost(sub, Span<const std::int32_t>(ch));
-            value = std::min(bound, cost);
-            if (cost - bound > 1e-12 * std::abs(cost)) {
-                const SearchResult r = branch_and_bound(sub, ch, limits_, d, bound);
-                value = std::max(value, std::min(r.lower_bound, r.cost));
-            }
-            for (std::size_t m = 0; m < M; ++m)
-                if (who[m] != N_none && choice[m] > 0)
-                    out->emplace_back(static_cast<std::uint32_t>(who[m]), opts[static_cast<std::size_t>(ptr[m]) + static_cast<std::size_t>(choice[m])]);
-        }
-        taken = std::move(out);
-        return value;
-    }
-
-private:
-    static constexpr std::size_t N_none = static_cast<std::size_t>(-1);
-    void add(double lin, std::int32_t s, double cc, double ww, std::size_t o) {
-        opts.push_back(o);
-        linear.push_back(lin);
-        server.push_back(s);
-        c.push_back(cc);
-        w.push_back(ww);
-    }
-
-    const OptionTable& t_;
-    const std::vector<std::uint8_t>& off_;
-    std::vector<double> lambda_, mu_, nu_, local_;
-    std::vector<std::size_t> ptr_, dev_ptr_, dev_servers_;
-    std::vector<std::pair<std::size_t, std::size_t>> pairs_;
-    SearchLimits limits_;
-    // The subproblem's table, rebuilt per solve.
-    std::vector<std::int64_t> ptr;
-    std::vector<double> linear, c, w;
-    std::vector<std::int32_t> server, choice;
-    std::vector<std::size_t> who, opts;  // per sub-device its device; per sub-option the table's option
-};
-
 struct Node {
     double bound, base;  // base: sum over free devices of nu + local term, plus fixed devices' costs off servers
     std::size_t depth;
     std::vector<std::pair<std::uint32_t, std::int32_t>> fixes;
-    std::vector<double> opt;
-    std::vector<Selection> taken;
+    std::vector<StationPart> parts;
     std::size_t branch = 0;  // the device its children fix
 };
 using NodePtr = std::unique_ptr<Node>;
@@ -195,27 +54,28 @@ double fix_options(const OptionTable& t, const DualState& d, double g, double th
 class Search {
 public:
     Search(const OptionTable& t, Span<std::int32_t> best, const SearchLimits& lim, const DualState& root,
-           double root_bound)
-        : t_(t), best_(best), lim_(lim), off_(t.linear.size, 0), fixed_(t.n_devices(), -1),
+           double root_bound, unsigned threads)
+        : t_(t), best_(best), lim_(lim), threads_(threads), off_(t.linear.size, 0), fixed_(t.n_devices(), -1),
           trial_(t.n_devices()), count_(t.n_devices(), 0), root_(root),
           deadline_{std::chrono::steady_clock::now(), lim.time_limit_s} {
         incumbent_ = total_cost(t, Span<const std::int32_t>(best));
         fixing_bound_ = fix_options(t, root, root_bound, threshold(), off_);
-        st_ = std::make_unique<Stations>(t, root, off_);
+        st_ = std::make_unique<StationProblems>(t, root, off_);
     }
 
-    SearchResult run(double root_bound) {
+    SearchResult run(double root_bound, std::vector<double>* prices) {
         const std::size_t N = t_.n_devices(), S = t_.n_servers();
+        if (prices && prices->size() == N)
+            for (std::size_t n = 0; n < N; ++n) st_->set_nu(n, (*prices)[n]);
         auto root = std::make_unique<Node>();
         root->depth = 0;
-        root->base = 0.0;
-        for (std::size_t n = 0; n < N; ++n) root->base += st_->nu(n) + std::min(0.0, st_->local_gap(n));
-        root->opt.resize(S);
-        root->taken.resize(S);
-        for (std::size_t j = 0; j < S; ++j) root->opt[j] = st_->solve(j, fixed_, root->taken[j]);
-        root->bound = root->base;
-        for (double v : root->opt) root->bound += v;
-        root_ld_ = root->bound;
+        root->parts.resize(S);
+        std::vector<std::size_t> all(S);
+        for (std::size_t j = 0; j < S; ++j) all[j] = j;
+        st_->solve_all({all.data(), S}, fixed_, root->parts, threads_);
+        measure(*root);
+        ascend(*root);
+        if (prices) *prices = st_->prices();
         if (settle(*root)) push(std::move(root));
         bool stopped = false;
         while (!open_.empty()) {
@@ -240,8 +100,6 @@ public:
         return r;
     }
 
-    double root_bound() const { return root_ld_; }
-
 private:
     double threshold() const { return incumbent_ - lim_.rel_tol * std::abs(incumbent_); }
 
@@ -249,62 +107,171 @@ private:
         for (const auto& [n, k] : node.fixes) fixed_[n] = set ? k : -1;
     }
 
-    void consider(Span<std::int32_t> ch) {
-        const double c = total_cost(t_, Span<const std::int32_t>(ch));
+    // The node's bound from its parts (with the node's fixes applied).
+    void measure(Node& node) const {
+        node.base = st_->free_terms(fixed_);
+        for (const auto& [n, k] : node.fixes) {
+            const std::size_t o = t_.option(n, k);
+            if (t_.server[o] < 0) node.base += t_.linear[o];
+        }
+        node.bound = node.base;
+        for (const StationPart& p : node.parts) node.bound += p.value;
+    }
+
+    void consider(Span<const std::int32_t> ch) {
+        const double c = total_cost(t_, ch);
         if (c < incumbent_) {
             incumbent_ = c;
             std::copy(ch.begin(), ch.end(), best_.begin());
         }
     }
 
-    // Counts how many parts take each free device, makes a schedule of what the parts agree on (the cheapest at the
-    // root prices where they do not), and picks the device to branch on. Returns false when the node is closed.
-    bool settle(Node& node) {
-        ++nodes_;
-        apply(node, true);
+    // Whether the local term takes device n: its option off every server is cheaper than its price (or tied, when no
+    // station takes it).
+    bool local_takes(std::size_t n, double tol) const {
+        const double gap = st_->local_gap(n);
+        return gap < -tol || (count_[n] == 0 && std::abs(gap) <= tol);
+    }
+
+    // Counts how many parts take each free device (count_) and writes to trial_ the schedule the parts suggest:
+    // each device the option a part takes (the cheapest at the root prices where several do; the cheapest allowed
+    // option at those prices where none does). Returns whether every free device is taken exactly once.
+    bool assemble(const Node& node, double tol) {
         const std::size_t N = t_.n_devices();
         std::fill(count_.begin(), count_.end(), 0);
-        for (const Selection& s : node.taken)
-            if (s)
-                for (const auto& [n, o] : *s) ++count_[n];
-        const double tol = 1e-12 * (std::abs(node.bound) + 1.0);
-        std::size_t pick = N, pick_count = 0;
+        for (const StationPart& p : node.parts)
+            if (p.taken)
+                for (const auto& [n, o] : *p.taken) {
+                    const auto k = static_cast<std::int32_t>(o - t_.option(n, 0));
+                    if (count_[n]++ == 0 || priced(t_, root_, o) < priced(t_, root_, t_.option(n, trial_[n])))
+                        trial_[n] = k;
+                }
+        bool agree = true;
         for (std::size_t n = 0; n < N; ++n) {
             if (fixed_[n] >= 0) {
                 trial_[n] = fixed_[n];
                 continue;
             }
-            std::size_t cn = count_[n] + (st_->local_gap(n) < -tol ? 1 : 0);
-            const bool ok = cn == 1 || (cn == 0 && std::abs(st_->local_gap(n)) <= tol);
-            // The cheapest allowed option at the root prices among those the parts take (all, if none does).
-            double best = kInf;
+            const bool local = local_takes(n, tol);
+            agree = agree && count_[n] + (local ? 1 : 0) == 1;
+            if (count_[n] > 0 && !local) continue;
+            // The local term takes the option off every server of least linear cost (its price at any
+            // multipliers); with no taker at all, the cheapest allowed option at the root prices.
+            double best = count_[n] > 0 ? priced(t_, root_, t_.option(n, trial_[n])) : kInf;
             for (std::int32_t k = 0; k < static_cast<std::int32_t>(t_.n_options(n)); ++k) {
                 const std::size_t o = t_.option(n, k);
-                if (off_[o]) continue;
-                const std::int32_t j = t_.server[o];
-                const bool taken = j < 0 ? (st_->local_gap(n) <= tol)
-                                         : count_[n] > 0 && takes(node, static_cast<std::size_t>(j), n);
-                if (cn > 0 && !taken) continue;
+                if (off_[o] || (local && t_.server[o] >= 0)) continue;
                 const double v = priced(t_, root_, o);
                 if (v < best) best = v, trial_[n] = k;
             }
-            if (!ok && (pick == N || cn > pick_count)) pick = n, pick_count = cn;
+        }
+        return agree;
+    }
+
+    // The subgradient ascent on nu at the root (docs/model.md §6.2). LD's supergradient in nu_n is 1 minus the
+    // number of parts taking device n (the local term included); each step moves nu along it by the Polyak step
+    // theta (incumbent - LD) / |supergradient|^2 and re-solves only the stations of the devices whose price moved.
+    // theta halves whenever three steps in a row do not raise the best bound; the ascent stops when the parts
+    // agree (their schedule is optimal), when the best bound prunes the incumbent, when theta falls below 1e-3,
+    // or when ten steps raised the best bound by less than a tenth of the gap left (the search is then cheaper).
+    // The root keeps the best prices met and their parts.
+    void ascend(Node& root) {
+        const std::size_t N = t_.n_devices(), S = t_.n_servers();
+        std::vector<double> best_nu = st_->prices(), history, g(N, 0.0);
+        std::vector<StationPart> best_parts = root.parts;
+        double best = root.bound, ld = root.bound, theta = 1.0;
+        int stall = 0;
+        bool stalled = false;
+        std::vector<char> dirty(S);
+        std::vector<std::size_t> list;
+        for (int step = 0; step < kAscentSteps; ++step) {
+            const double tol = 1e-12 * (std::abs(ld) + 1.0);
+            const bool agree = assemble(root, tol);
+            primal(root, stalled);
+            if (best >= threshold() || agree || deadline_.passed()) break;
+            double norm = 0.0;
+            for (std::size_t n = 0; n < N; ++n) {
+                g[n] = fixed_[n] >= 0 ? 0.0 : 1.0 - static_cast<double>(count_[n] + (local_takes(n, tol) ? 1 : 0));
+                norm += g[n] * g[n];
+            }
+            const double move = theta * (incumbent_ - ld) / norm;
+            std::fill(dirty.begin(), dirty.end(), 0);
+            for (std::size_t n = 0; n < N; ++n) {
+                if (g[n] == 0.0) continue;
+                st_->set_nu(n, st_->nu(n) + move * g[n]);
+                for (const std::size_t j : st_->servers_of(n)) dirty[j] = 1;
+            }
+            list.clear();
+            for (std::size_t j = 0; j < S; ++j)
+                if (dirty[j]) list.push_back(j);
+            st_->solve_all({list.data(), list.size()}, fixed_, root.parts, threads_);
+            measure(root);
+            ld = root.bound;
+            stalled = false;
+            if (ld > best) {
+                best = ld;
+                best_nu = st_->prices();
+                best_parts = root.parts;
+                stall = 0;
+            } else if (++stall >= 3) {
+                stalled = true;
+                theta *= 0.5;
+                stall = 0;
+                if (theta < 1e-3) break;
+            }
+            history.push_back(best);
+            constexpr std::size_t kWindow = 10;
+            if (history.size() > kWindow && best - history[history.size() - 1 - kWindow] < 0.1 * (incumbent_ - best))
+                break;
+        }
+        for (std::size_t n = 0; n < N; ++n) st_->set_nu(n, best_nu[n]);
+        root.parts = std::move(best_parts);
+        measure(root);
+    }
+
+    // Candidate schedules: the parts' suggestion in trial_, improved by descent; and, when the ascent has stalled
+    // (`resolve`), the incumbent with the stations whose part differs from it there re-solved (station_moves.hpp).
+    void primal(const Node& node, bool resolve) {
+        const Span<std::int32_t> trial(trial_.data(), trial_.size());
+        descent(t_, trial, std::numeric_limits<std::size_t>::max());
+        consider(trial);
+        if (!resolve) return;
+        std::vector<std::size_t> on(t_.n_servers(), 0), differ;  // the incumbent's free devices per station
+        for (std::size_t n = 0; n < t_.n_devices(); ++n) {
+            const std::int32_t j = t_.server[t_.option(n, best_[n])];
+            if (j >= 0 && fixed_[n] < 0) ++on[static_cast<std::size_t>(j)];
+        }
+        for (std::size_t j = 0; j < node.parts.size(); ++j) {
+            const Selection& s = node.parts[j].taken;
+            bool same = (s ? s->size() : 0) == on[j];
+            if (s)
+                for (auto it = s->begin(); same && it != s->end(); ++it)
+                    same = t_.option(it->first, best_[it->first]) == it->second;
+            if (!same) differ.push_back(j);
+        }
+        if (differ.empty()) return;
+        std::copy(best_.begin(), best_.end(), trial_.begin());
+        if (station_moves(t_, trial, {differ.data(), differ.size()}) > 0) consider(trial);
+    }
+
+    // Sets node.branch to the device to branch on; returns false when the node is closed (its parts agree on a
+    // schedule that costs its bound).
+    bool settle(Node& node) {
+        ++nodes_;
+        apply(node, true);
+        const std::size_t N = t_.n_devices();
+        const double tol = 1e-12 * (std::abs(node.bound) + 1.0);
+        const bool agree = assemble(node, tol);
+        std::size_t pick = N, pick_count = 0;
+        for (std::size_t n = 0; n < N && !agree; ++n) {
+            if (fixed_[n] >= 0) continue;
+            const std::size_t takers = count_[n] + (local_takes(n, tol) ? 1 : 0);
+            if (takers != 1 && (pick == N || takers > pick_count)) pick = n, pick_count = takers;
         }
         const Span<std::int32_t> trial(trial_.data(), trial_.size());
-        if (pick == N) {
+        if (agree) {
             // Every part agrees: their choices together are a schedule whose cost is the node's bound (when every
             // subproblem was solved exactly), the node's optimum.
-            for (const Selection& sel : node.taken)
-                if (sel)
-                    for (const auto& [n, o] : *sel) trial_[n] = static_cast<std::int32_t>(o - t_.option(n, 0));
-            for (std::size_t n = 0; n < N; ++n) {
-                if (fixed_[n] >= 0 || count_[n] > 0) continue;
-                double best = kInf;
-                for (std::int32_t k = 0; k < static_cast<std::int32_t>(t_.n_options(n)); ++k) {
-                    const std::size_t o = t_.option(n, k);
-                    if (!off_[o] && t_.server[o] < 0 && t_.linear[o] < best) best = t_.linear[o], trial_[n] = k;
-                }
-            }
             const double cost = total_cost(t_, Span<const std::int32_t>(trial));
             consider(trial);
             if (cost <= node.bound + 1e-12 * std::abs(node.bound)) {
@@ -333,27 +300,18 @@ private:
         return true;
     }
 
-    bool takes(const Node& node, std::size_t j, std::size_t n) const {
-        const Selection& s = node.taken[j];
-        if (!s) return false;
-        const auto it = std::lower_bound(s->begin(), s->end(), std::make_pair(static_cast<std::uint32_t>(n), std::size_t{0}));
-        return it != s->end() && it->first == n;
-    }
-
     void expand(const Node& node) {
         const std::size_t n = node.branch;
         for (std::int32_t k = 0; k < static_cast<std::int32_t>(t_.n_options(n)); ++k) {
             const std::size_t o = t_.option(n, k);
             if (off_[o]) continue;
-            auto child = std::make_unique<Node>(Node{0.0, node.base, node.depth + 1, node.fixes, node.opt, node.taken, 0});
+            auto child = std::make_unique<Node>(Node{0.0, 0.0, node.depth + 1, node.fixes, node.parts, 0});
             child->fixes.emplace_back(static_cast<std::uint32_t>(n), k);
-            child->base -= st_->nu(n) + std::min(0.0, st_->local_gap(n));
-            if (t_.server[o] < 0) child->base += t_.linear[o];
             apply(*child, true);
-            for (const std::size_t j : st_->servers_of(n)) child->opt[j] = st_->solve(j, fixed_, child->taken[j]);
+            const Span<const std::size_t> servers = st_->servers_of(n);
+            st_->solve_all(servers, fixed_, child->parts, 1);
+            measure(*child);
             apply(*child, false);
-            child->bound = child->base;
-            for (double v : child->opt) child->bound += v;
             child->bound = std::max(child->bound, node.bound);  // a child's choices are among its parent's
             if (child->bound >= threshold()) {
                 pruned_min_ = std::min(pruned_min_, child->bound);
@@ -377,33 +335,24 @@ private:
     const OptionTable& t_;
     Span<std::int32_t> best_;
     SearchLimits lim_;
+    unsigned threads_;
     std::vector<std::uint8_t> off_;
     std::vector<std::int32_t> fixed_, trial_;
     std::vector<std::uint32_t> count_;
     DualState root_;
-    std::unique_ptr<Stations> st_;
+    std::unique_ptr<StationProblems> st_;
     std::vector<NodePtr> open_;
     Deadline deadline_;
-    double incumbent_ = kInf, pruned_min_ = kInf, fixing_bound_ = kInf, root_ld_ = -kInf;
+    double incumbent_ = kInf, pruned_min_ = kInf, fixing_bound_ = kInf;
     std::uint64_t nodes_ = 0;
 };
 
 }  // namespace
 
 SearchResult decomposition_search(const OptionTable& t, Span<std::int32_t> choice, const SearchLimits& limits,
-                                  const DualState& root, double root_bound) {
-    return Search(t, choice, limits, root, root_bound).run(root_bound);
-}
-
-double decomposition_bound(const OptionTable& t, const DualState& dual) {
-    std::vector<std::uint8_t> off(t.linear.size, 0);
-    Stations st(t, dual, off);
-    std::vector<std::int32_t> fixed(t.n_devices(), -1);
-    double ld = 0.0;
-    for (std::size_t n = 0; n < t.n_devices(); ++n) ld += st.nu(n) + std::min(0.0, st.local_gap(n));
-    Selection taken;
-    for (std::size_t j = 0; j < t.n_servers(); ++j) ld += st.solve(j, fixed, taken);
-    return ld;
+                                  const DualState& root, double root_bound, unsigned threads,
+                                  std::vector<double>* prices) {
+    return Search(t, choice, limits, root, root_bound, threads).run(root_bound, prices);
 }
 
 }  // namespace edgesched

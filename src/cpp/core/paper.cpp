@@ -21,7 +21,8 @@ public:
         if (s_.w_energy <= 0.0) return f_local_max;
         if (!(kappa == kappa_)) {
             kappa_ = kappa;
-            root_ = std::cbrt(s_.w_delay / (2.0 * s_.w_energy * kappa));  // eq. (13)
+            // eq. (13); 2 (b2 kappa), not (2 b2) kappa: the same bits, and no overflow where b2 alone is huge
+            root_ = std::cbrt(s_.w_delay / (2.0 * (s_.w_energy * kappa)));
         }
         return std::min(root_, f_local_max);
     }
@@ -135,8 +136,8 @@ EDGESCHED_CLONES unsigned table_arithmetic(const double* __restrict macs, const 
         w[2 * i + 1] = w1;
         // Theorem 2 divides by the sums of c and w, decoding by f: they must neither overflow nor vanish; the
         // delays and energies must be finite (an energy can overflow where w_energy is 0 or tiny).
-        bad |= outside | out_of_range(c1) | out_of_range(w1) | out_of_range(delay0) | not_finite(cost0) |
-               not_finite(cost1) | not_finite(energy0) | not_finite(energy1);
+        bad |= outside | out_of_range(c1) | out_of_range(w1) | out_of_range(delay0) |
+               not_finite(cost0) | not_finite(cost1) | not_finite(energy0) | not_finite(energy1);
         beyond |= static_cast<unsigned>(!(c1 <= share.c)) | static_cast<unsigned>(!(w1 <= share.w)) |
                   static_cast<unsigned>(!(std::abs(cost0) <= share.cost)) |
                   static_cast<unsigned>(!(std::abs(cost1) <= share.cost));
@@ -148,7 +149,7 @@ EDGESCHED_CLONES unsigned table_arithmetic(const double* __restrict macs, const 
 // device read outside the model (its local delay NaN, table_arithmetic's mark) whose inputs are no longer
 // (another thread changed them back during the call), or whose costs overflow or vanish (from the table, the
 // core's own numbers); indexes only devices of the cell.
-[[noreturn]] void reject(const PaperDevices& d, CellDevices idx, const PaperTable& t) {
+[[noreturn]] void reject(const PaperDevices& d, CellDevices idx, const PaperTable& t, const PaperSystem& s) {
     const std::pair<const char*, Span<const double>> fields[] = {
         {"macs", d.macs},         {"frames", d.frames}, {"frame_bits", d.frame_bits},   {"rate", d.rate},
         {"tx_power", d.tx_power}, {"f_local_max", d.f_local_max}, {"kappa", d.kappa}, {"rho", d.rho}};
@@ -163,6 +164,11 @@ EDGESCHED_CLONES unsigned table_arithmetic(const double* __restrict macs, const 
         }
     }
     for (std::size_t i = 0; i < idx.size; ++i) {
+        const double root = local_frequency(s.w_delay, s.w_energy, t.kappa[i], kInf);  // kappa as it was read
+        if (!(root > 0.0))
+            throw InvalidDevice(idx[i], "Theorem 1's frequency cbrt(w_delay / (2 w_energy kappa)) vanishes (w_delay " +
+                                            number(s.w_delay) + ", w_energy " + number(s.w_energy) + ", kappa " +
+                                            number(t.kappa[i]) + "); check the units of the weights and of kappa");
         if (std::isnan(t.local_delay[i]))
             throw InvalidDevice(idx[i], "an input was outside the model when the core read it, and is no longer: "
                                         "another thread changed it during the call");
@@ -254,7 +260,7 @@ void build_paper_table(const PaperDevices& d, const PaperSystem& s, CellDevices 
         table_arithmetic(in[0], in[1], in[2], in[3], in[4], t.kappa.data(), in[5], t.f_local.data(), s.w_delay,
                          s.w_energy, device_shares(s, N), N, t.linear.data(), t.c.data(), t.w.data(),
                          t.local_delay.data(), t.local_energy.data(), t.edge_energy.data());
-    if (found & kOutside) reject(d, idx, t);
+    if (found & kOutside) reject(d, idx, t, s);
     // From here on only the table is read: the core's own copy of the cell.
     for (std::size_t i = 0; i < N; ++i) {
         t.option_ptr[i] = static_cast<std::int64_t>(2 * i);

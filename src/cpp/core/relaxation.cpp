@@ -77,6 +77,7 @@ public:
         double lin = 0.0;
         if (H) H->assign(D_ * D_, 0.0);
         const std::size_t N = s_.ptr.size() - 1;
+        const double inv_eps = 1.0 / eps;
         for (std::size_t n = 0; n < N; ++n) {
             const std::size_t lo = s_.ptr[n], hi = s_.ptr[n + 1];
             double m = kInf;
@@ -93,16 +94,17 @@ public:
             double total = 0.0;
             std::size_t active = 0;
             for (std::size_t q = lo; q < hi; ++q) {
-                const double d = (pi_[q] - m) / eps;
-                const double e = d < kCutoff ? std::exp(-d) : 0.0;
+                const double d = (pi_[q] - m) * inv_eps;
+                const double e = d == 0.0 ? 1.0 : d < kCutoff ? std::exp(-d) : 0.0;
                 p_[q] = e;
                 total += e;
                 active += e > 0.0 ? 1 : 0;
             }
-            v.G += m - eps * std::log(total);
+            v.G += active == 1 ? m : m - eps * std::log(total);  // one option in play: total is exp(0) = 1
             v.g += m;
+            const double inv_total = 1.0 / total;
             for (std::size_t q = lo; q < hi; ++q) {
-                const double p = p_[q] / total;
+                const double p = p_[q] * inv_total;
                 p_[q] = p;
                 if (p == 0.0) continue;
                 lin += p * s_.lin[q];
@@ -181,29 +183,40 @@ private:
 };
 
 // Solves H x = r for a symmetric positive definite H (dense, row-major, overwritten by its Cholesky factor).
-// Returns false if H is not numerically positive definite.
+// Returns false if H is not numerically positive definite. Row i of H is zero left of its first nonzero column
+// first[i] (its envelope), and so is row i of the factor: the products run over the envelopes only. Stations
+// numbered along a grid couple only with near neighbours, so the envelopes are narrow and the factorisation
+// costs D times the square of their width instead of D^3 / 3.
 bool cholesky_solve(std::vector<double>& H, std::size_t D, const std::vector<double>& r, std::vector<double>& x) {
+    std::vector<std::size_t> first(D);
+    for (std::size_t i = 0; i < D; ++i) {
+        std::size_t f = 0;
+        while (f < i && H[i * D + f] == 0.0) ++f;
+        first[i] = f;
+    }
     for (std::size_t k = 0; k < D; ++k) {
         double d = H[k * D + k];
-        for (std::size_t i = 0; i < k; ++i) d -= H[k * D + i] * H[k * D + i];
+        for (std::size_t i = first[k]; i < k; ++i) d -= H[k * D + i] * H[k * D + i];
         if (!(d > 0.0)) return false;
         d = std::sqrt(d);
         H[k * D + k] = d;
         for (std::size_t i = k + 1; i < D; ++i) {
+            if (first[i] > k) continue;  // H[i][k] and every product below are zero
             double s = H[i * D + k];
-            for (std::size_t l = 0; l < k; ++l) s -= H[i * D + l] * H[k * D + l];
+            for (std::size_t l = std::max(first[i], first[k]); l < k; ++l) s -= H[i * D + l] * H[k * D + l];
             H[i * D + k] = s / d;
         }
     }
     x = r;
     for (std::size_t i = 0; i < D; ++i) {
         double s = x[i];
-        for (std::size_t l = 0; l < i; ++l) s -= H[i * D + l] * x[l];
+        for (std::size_t l = first[i]; l < i; ++l) s -= H[i * D + l] * x[l];
         x[i] = s / H[i * D + i];
     }
     for (std::size_t i = D; i-- > 0;) {
         double s = x[i];
-        for (std::size_t l = i + 1; l < D; ++l) s -= H[l * D + i] * x[l];
+        for (std::size_t l = i + 1; l < D; ++l)
+            if (first[l] <= i) s -= H[l * D + i] * x[l];
         x[i] = s / H[i * D + i];
     }
     return true;

@@ -259,9 +259,8 @@ class OptionTable:
         return float(_core.table_cost(**self.arrays(), choice=self.check_choice(choice)))
 
     def relaxation_bound(self) -> float:
-        """A lower bound on every choice's cost: the Lagrangian dual of the convex relaxation (each device
-        mixing its options). With one server it equals the relaxation's optimum; with several, block
-        coordinate ascent may stop short of it (the bound stays valid)."""
+        """A lower bound on every choice's cost: the convex relaxation's optimum (each device mixing its
+        options), the maximum of its Lagrangian dual, on any number of servers (``docs/model.md`` §5, §5.1)."""
         return float(_core.relaxation_bound(**self.arrays()))
 
 

@@ -37,7 +37,7 @@ def local_frequency(xp: ModuleType, w_delay: Any, w_energy: Any, kappa: Any, f_l
     """
     priced = w_energy > 0
     with np.errstate(divide="ignore", over="ignore"):  # a product that underflows to 0: the cap is +inf
-        denom = xp.where(priced, 2.0 * w_energy * kappa, 1.0)
+        denom = xp.where(priced, 2.0 * (w_energy * kappa), 1.0)  # as the core: no overflow of 2 w_energy alone
         return xp.where(priced, xp.minimum(xp.cbrt(w_delay / denom), f_local_max), f_local_max)
 
 
