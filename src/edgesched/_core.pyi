@@ -59,6 +59,8 @@ class PaperSolution:
     def cell_proven(self) -> NDArray[np.uint8]: ...
     @property
     def cell(self) -> NDArray[np.int64]: ...
+    @property
+    def dropped(self) -> NDArray[np.uint8]: ...
 
 @final
 class TableArrays:
@@ -100,8 +102,12 @@ def solve_paper(
     rate: NDArray[np.float64], tx_power: NDArray[np.float64], f_local_max: NDArray[np.float64],
     kappa: NDArray[np.float64], rho: NDArray[np.float64], cell: NDArray[np.int64], f_edge_max: NDArray[np.float64],
     w_delay: float, w_energy: float, method: str, seed: int, threads: int, node_limit: int, time_limit: float,
-    gap_tol: float,
+    gap_tol: float, deadline: NDArray[np.float64] = ..., drop: bool = ...,
 ) -> PaperSolution: ...
+def deadline_allocation(
+    c: NDArray[np.float64], w: NDArray[np.float64], deadline: NDArray[np.float64], f_edge_max: float,
+    w_delay: float,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None: ...
 def paper_table(
     macs: NDArray[np.float64], frames: NDArray[np.float64], frame_bits: NDArray[np.float64],
     rate: NDArray[np.float64], tx_power: NDArray[np.float64], f_local_max: NDArray[np.float64],
@@ -113,7 +119,13 @@ def solve_options(
     c: NDArray[np.float64], w: NDArray[np.float64], A: NDArray[np.float64], B: NDArray[np.float64],
     method: str, start: NDArray[np.int32], prices: NDArray[np.float64] | None, seed: int, threads: int,
     node_limit: int, time_limit: float, gap_tol: float,
+    slack: NDArray[np.float64] = ...,
 ) -> OptionSolution: ...
+def slack_cost(
+    option_ptr: NDArray[np.int64], linear: NDArray[np.float64], server: NDArray[np.int32],
+    c: NDArray[np.float64], w: NDArray[np.float64], A: NDArray[np.float64], B: NDArray[np.float64],
+    slack: NDArray[np.float64], choice: NDArray[np.int32],
+) -> float: ...
 def table_cost(
     option_ptr: NDArray[np.int64], linear: NDArray[np.float64], server: NDArray[np.int32],
     c: NDArray[np.float64], w: NDArray[np.float64], A: NDArray[np.float64], B: NDArray[np.float64],

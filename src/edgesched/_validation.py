@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["bounded_array", "bounded_pair", "bounded_scalar", "cell_index", "check_values", "device_array",
-           "device_count", "device_values", "float_array", "index_label", "positive_scalar", "scalar",
+__all__ = ["bounded_array", "bounded_pair", "bounded_scalar", "cell_index", "check_values", "deadline_array",
+           "device_array", "device_count", "device_values", "float_array", "index_label", "positive_scalar", "scalar",
            "search_budget", "seed_value", "unit_ratio", "whole_number"]
 
 
@@ -90,6 +90,21 @@ def device_array(
     if arr.ndim == 0:
         return np.full(n, float(arr))
     return arr
+
+
+def deadline_array(value: Any, n: int, name: str = "deadline") -> np.ndarray:
+    """Deadlines in s, one per device or one for all (returned as one entry): each > 0, ``inf`` for none; NaN,
+    ``-inf``, zero and negative values are a ValueError naming the index."""
+    arr = float_array(name, value)
+    if arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] != n):
+        raise ValueError(f"{name} has shape {arr.shape}; give a scalar or one deadline per device ({n})")
+    label = (lambda i: f"{name}[{i}]") if arr.ndim else (lambda i: name)
+    flat = arr.reshape(-1)
+    bad = ~(flat > 0)
+    if bad.any():
+        i = _first_bad(bad)
+        raise ValueError(f"{label(i)} is {flat[i]}; {name} must be > 0 s (inf for none)")
+    return np.ascontiguousarray(flat, dtype=np.float64)
 
 
 def scalar(value: Any) -> Any:

@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
+import numpy as np
+
 from ._files import ScenarioFileError, output_dir, output_file
 from .experiments import profiling
 from .experiments.reproduce import FIGURES, reproduce
@@ -59,7 +61,33 @@ def _demo(args: argparse.Namespace) -> int:
     print("\nCost of each method (w_delay * delay + w_energy * energy, summed over devices):")
     for sched, seconds in results.values():
         print(f"  {sched.summary()}  [{seconds * 1e3:.1f} ms]")
+    _demo_deadlines(sc, best)
     return 0
+
+
+def _demo_deadlines(sc: Any, best: Schedule) -> None:
+    """A few offloaded devices given deadlines below their delays in ``best``: before and after."""
+    picked = np.flatnonzero(best.offload)[:3]
+    if picked.size == 0:
+        return
+    for tight in (0.8, 0.9, 0.95, 0.99):
+        deadline = np.full(sc.n_devices, np.inf)
+        deadline[picked] = best.delay[picked] * tight
+        try:
+            after = solve(sc, deadline=deadline)
+        except ValueError:
+            continue
+        print(f"\nDeadlines (docs/model.md §8): devices {', '.join(str(int(n)) for n in picked)} must finish within "
+              f"{tight:g} x their delays above ('auto', {certificate_text(after.cost, after.lower_bound)}):")
+        print(f"  {'device':>6} {'deadline s':>10} {'before s':>9} {'after s':>8} {'where':>6} {'f_edge GHz':>10} "
+              f"{'share':>7}")
+        for n in picked:
+            print(f"  {n:>6d} {deadline[n]:>10.4f} {best.delay[n]:>9.4f} {after.delay[n]:>8.4f} "
+                  f"{'edge' if after.offload[n] else 'local':>6} {after.f_edge[n] / 1e9:>10.3f} "
+                  f"{after.time_share[n]:>7.4f}")
+        met = bool(np.all(after.delay <= deadline))
+        print(f"  every deadline met: {'yes' if met else 'NO'}; cost {best.cost:.6g} -> {after.cost:.6g}")
+        return
 
 
 def add_demo_parser(sub: Any) -> argparse.ArgumentParser:

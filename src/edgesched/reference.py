@@ -803,7 +803,10 @@ def solve_deadlines(
                  w_delay, w_energy)
     if p.n > 12:
         raise ValueError(f"solve_deadlines enumerates 3^N KKT guesses; N must be <= 12, got {p.n}")
-    dl = _per_device("deadline", deadline, p.n) if _is_sequence(deadline) else [float(deadline)] * p.n
+    # inf (no deadline) is allowed, per device too: not _per_device, which asks for finite values
+    dl = [float(v) for v in list(deadline)] if _is_sequence(deadline) else [float(deadline)] * p.n
+    if len(dl) != p.n:
+        raise ValueError(f"deadline has {len(dl)} entries, expected {p.n} (one per device)")
     for i, d in enumerate(dl):
         if not d > 0.0:
             raise ValueError(f"deadline[{i}] is {d}; it must be > 0 s")

@@ -5,6 +5,7 @@
 
 #include "bindings.hpp"
 #include "cells.hpp"
+#include "deadlines.hpp"
 #include "paper.hpp"
 #include "search.hpp"
 #include "table.hpp"
@@ -19,6 +20,7 @@ struct PaperSolution {
     carray<double> cell_cost, cell_lower_bound;
     carray<std::uint8_t> cell_proven;
     carray<std::int64_t> cell;
+    carray<std::uint8_t> dropped;  // with deadlines: the devices left out (infeasible='drop'); else empty
 };
 
 // The arrays of an option table (the paper's two-option table from paper_table).
@@ -57,7 +59,8 @@ PaperSolution solve_paper(const carray<double>& macs, const carray<double>& fram
                      const carray<double>& tx_power, const carray<double>& f_local_max,
                      const carray<double>& kappa, const carray<double>& rho, const carray<std::int64_t>& cell,
                      const carray<double>& f_edge_max, double w_delay, double w_energy, const std::string& method,
-                     std::uint64_t seed, unsigned threads, std::uint64_t node_limit, double time_limit, double gap_tol) {
+                     std::uint64_t seed, unsigned threads, std::uint64_t node_limit, double time_limit, double gap_tol,
+                     const carray<double>& deadline, bool drop) {
     const PaperDevices d = paper_devices(macs, frames, frame_bits, rate, tx_power, f_local_max, kappa, rho);
     const auto N = static_cast<py::ssize_t>(d.size());
     const Span<const std::int64_t> cell_of = view1d(cell, "cell");
@@ -73,6 +76,11 @@ PaperSolution solve_paper(const carray<double>& macs, const carray<double>& fram
                    energy = output_array<double>(n), cell_cost(K), cell_bound(K);
     carray<std::uint8_t> cell_proven(K);
     carray<std::int64_t> cell_copy = output_array<std::int64_t>(cell_of.size);  // the schedule's own
+    const Span<const double> deadline_of = view1d(deadline, "deadline");
+    if (deadline_of.size > 1 && deadline_of.size != d.size())
+        throw std::invalid_argument("deadline must have one entry per device, one for all, or none");
+    carray<std::uint8_t> dropped(deadline_of.size ? N : 0);
+    std::fill(dropped.mutable_data(), dropped.mutable_data() + dropped.size(), std::uint8_t{0});
     const PaperSchedule out{{offload.mutable_data(), d.size()}, view1d_mut(f_local), view1d_mut(f_edge),
                             view1d_mut(time_share), view1d_mut(delay), view1d_mut(energy)};
     {
@@ -84,11 +92,12 @@ PaperSolution solve_paper(const carray<double>& macs, const carray<double>& fram
         limits.time_limit_s = time_limit;
         limits.gap_tol = gap_tol;
         solve_paper_cells(d, capacity, w_delay, w_energy, cells, method, seed, limits, threads, out,
-                          CellOutcome{view1d_mut(cell_cost), view1d_mut(cell_bound), view1d_mut(cell_proven)});
+                          CellOutcome{view1d_mut(cell_cost), view1d_mut(cell_bound), view1d_mut(cell_proven)},
+                          nullptr, nullptr, CellDeadlines{deadline_of, drop, view1d_mut(dropped)});
     }
     return PaperSolution{std::move(offload),   std::move(f_local), std::move(f_edge), std::move(time_share),
                          std::move(delay),     std::move(energy),  std::move(cell_cost), std::move(cell_bound),
-                         std::move(cell_proven), std::move(cell_copy)};
+                         std::move(cell_proven), std::move(cell_copy), std::move(dropped)};
 }
 
 template <class T>
@@ -121,7 +130,8 @@ void bind_offloading(py::module_& m) {
         .def_readonly("cell_cost", &PaperSolution::cell_cost)
         .def_readonly("cell_lower_bound", &PaperSolution::cell_lower_bound)
         .def_readonly("cell_proven", &PaperSolution::cell_proven)
-        .def_readonly("cell", &PaperSolution::cell);
+        .def_readonly("cell", &PaperSolution::cell)
+        .def_readonly("dropped", &PaperSolution::dropped);
     py::class_<TableArrays>(m, "TableArrays", "The arrays of an option table (read-only attributes).")
         .def_readonly("option_ptr", &TableArrays::option_ptr)
         .def_readonly("linear", &TableArrays::linear)
@@ -135,15 +145,37 @@ void bind_offloading(py::module_& m) {
           py::arg("rho"), py::arg("cell"), py::arg("f_edge_max"), py::arg("w_delay"), py::arg("w_energy"),
           py::arg("method"), py::arg("seed"), py::arg("threads"), py::arg("node_limit"),
           py::arg("time_limit"), py::arg("gap_tol"),
+          py::arg("deadline") = carray<double>(0), py::arg("drop") = false,
           ("Solve the paper's problem in every cell (per-device arrays of one length, or of length 1 for all; "
            "cell: per-device cell index, or empty for one cell, returned copied; f_edge_max: per cell). ValueError "
-           "names the first device found outside the model.\n\nMethods:" +
+           "names the first device found outside the model. deadline: per device, one for all, or empty for none "
+           "(s, inf: none); drop: leave out the devices no schedule can serve (returned in dropped).\n\nMethods:" +
            method_lines(Problem::kPaper))
               .c_str());
     m.def("paper_table", &paper_table, py::arg("macs"), py::arg("frames"), py::arg("frame_bits"),
           py::arg("rate"), py::arg("tx_power"), py::arg("f_local_max"), py::arg("kappa"), py::arg("rho"),
           py::arg("f_edge_max"), py::arg("w_delay"), py::arg("w_energy"),
           "The paper's two-option table. Inputs must already be validated.");
+    m.def(
+        "deadline_allocation",
+        [](const carray<double>& c, const carray<double>& w, const carray<double>& D, double f_edge_max,
+           double w_delay) -> py::object {
+            const Span<const double> cs = view1d(c, "c"), ws = view1d(w, "w", c.shape(0)),
+                                     Ds = view1d(D, "deadline", c.shape(0));
+            carray<double> f(c.shape(0)), t(c.shape(0));
+            double delays;
+            {
+                py::gil_scoped_release release;
+                DeadlineAllocator a;
+                delays = a.allocate(cs.data, ws.data, Ds.data, cs.size, f_edge_max, w_delay, f.mutable_data(),
+                                    t.mutable_data());
+            }
+            if (delays < 0.0) return py::none();
+            return py::make_tuple(f, t);
+        },
+        py::arg("c"), py::arg("w"), py::arg("deadline"), py::arg("f_edge_max"), py::arg("w_delay"),
+        "One server's CPU and airtime shares with deadlines (docs/model.md §8): (f, t), or None when the devices "
+        "do not fit. Inputs must already be validated.");
     m.def("local_frequency", &local_frequency, py::arg("w_delay"), py::arg("w_energy"),
           py::arg("kappa"), py::arg("f_local_max"), "Theorem 1, eq. (13).");
 }

@@ -8,6 +8,7 @@
 #include "bindings.hpp"
 #include "dual.hpp"
 #include "methods.hpp"
+#include "option_deadlines.hpp"
 #include "relaxation.hpp"
 #include "search.hpp"
 #include "station_moves.hpp"
@@ -50,8 +51,12 @@ OptionSolution solve_options(const carray<std::int64_t>& option_ptr, const carra
                        const carray<std::int32_t>& server, const carray<double>& c, const carray<double>& w,
                        const carray<double>& A, const carray<double>& B, const std::string& method,
                        const carray<std::int32_t>& start, const py::object& prices, std::uint64_t seed,
-                       unsigned threads, std::uint64_t node_limit, double time_limit, double gap_tol) {
+                       unsigned threads, std::uint64_t node_limit, double time_limit, double gap_tol,
+                       const carray<double>& slack) {
     const OptionTable t = table_view(option_ptr, linear, server, c, w, A, B);
+    const Span<const double> slacks = view1d(slack, "slack");
+    if (slacks.size != 0 && slacks.size != t.linear.size)
+        throw std::invalid_argument("slack must have one entry per option, or none");
     const auto N = static_cast<py::ssize_t>(t.n_devices());
     const auto S = static_cast<py::ssize_t>(t.n_servers());
     const Span<const std::int32_t> st = view1d(start, "start", N);
@@ -73,7 +78,9 @@ OptionSolution solve_options(const carray<std::int64_t>& option_ptr, const carra
         limits.node_limit = node_limit;
         limits.time_limit_s = time_limit;
         limits.gap_tol = gap_tol;
-        r = solve_method(t, method, ch, seed, limits, threads, prices.is_none() ? nullptr : &given);
+        r = slacks.size ? solve_with_slack(t, slacks, method, ch, seed, limits, threads,
+                                           prices.is_none() ? nullptr : &given)
+                        : solve_method(t, method, ch, seed, limits, threads, prices.is_none() ? nullptr : &given);
     }
     carray<double> out_prices({py::ssize_t{2}, S});
     std::copy(r.prices.lambda.begin(), r.prices.lambda.end(), out_prices.mutable_data());
@@ -155,9 +162,22 @@ void bind_options(py::module_& m) {
     m.def("solve_options", &solve_options, py::arg("option_ptr"), py::arg("linear"), py::arg("server"),
           py::arg("c"), py::arg("w"), py::arg("A"), py::arg("B"), py::arg("method"), py::arg("start"),
           py::arg("prices"), py::arg("seed"), py::arg("threads"), py::arg("node_limit"), py::arg("time_limit"),
-          py::arg("gap_tol"),
-          ("Solve an option table. Inputs must already be validated.\n\nMethods:" + method_lines(Problem::kOptions))
+          py::arg("gap_tol"), py::arg("slack") = carray<double>(0),
+          ("Solve an option table (slack: per option, the time budget of its shared part, docs/model.md §8; "
+           "empty: none). Inputs must already be validated.\n\nMethods:" + method_lines(Problem::kOptions))
               .c_str());
+    m.def(
+        "slack_cost",
+        [](const carray<std::int64_t>& option_ptr, const carray<double>& linear, const carray<std::int32_t>& server,
+           const carray<double>& c, const carray<double>& w, const carray<double>& A, const carray<double>& B,
+           const carray<double>& slack, const carray<std::int32_t>& choice) {
+            const OptionTable t = table_view(option_ptr, linear, server, c, w, A, B);
+            return slack_cost(t, view1d(slack, "slack", static_cast<py::ssize_t>(t.linear.size)),
+                              view1d(choice, "choice", static_cast<py::ssize_t>(t.n_devices())));
+        },
+        py::arg("option_ptr"), py::arg("linear"), py::arg("server"), py::arg("c"), py::arg("w"), py::arg("A"),
+        py::arg("B"), py::arg("slack"), py::arg("choice"),
+        "Total cost of a choice with deadlines (docs/model.md §8); inf when it misses one.");
     m.def("table_cost", &table_cost, py::arg("option_ptr"), py::arg("linear"), py::arg("server"),
           py::arg("c"), py::arg("w"), py::arg("A"), py::arg("B"), py::arg("choice"),
           "Total cost of a choice (menu index per device).");

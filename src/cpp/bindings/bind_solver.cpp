@@ -30,16 +30,18 @@ py::dict schedule_fields(ScheduleArrays& a, double cost, double lower_bound, boo
                          double w_delay, double w_energy) {
     // The keys, and a dict of them all (values None) that each schedule's dict is copied from: its table is then
     // sized once, and each item below replaces a value (a copy and 14 replacements cost half of 14 insertions).
-    static PyObject* k[14];
+    // The last two, deadline and dropped, stay None: the thin call has no deadlines.
+    static PyObject* k[16];
     static PyObject* const* keys = [] {
-        const char* names[14] = {"offload", "f_local", "f_edge",      "time_share", "delay",   "energy",   "cost",
-                                 "method",  "lower_bound", "optimal", "w_delay",    "w_energy", "cell",    "cell_cost"};
-        for (int i = 0; i < 14; ++i) k[i] = PyUnicode_InternFromString(names[i]);  // kept for the process
+        const char* names[16] = {"offload", "f_local", "f_edge",      "time_share", "delay",   "energy",   "cost",
+                                 "method",  "lower_bound", "optimal", "w_delay",    "w_energy", "cell",    "cell_cost",
+                                 "deadline", "dropped"};
+        for (int i = 0; i < 16; ++i) k[i] = PyUnicode_InternFromString(names[i]);  // kept for the process
         return k;
     }();
     static PyObject* const blank = [] {
         PyObject* d = PyDict_New();  // kept for the process
-        for (int i = 0; i < 14; ++i) PyDict_SetItem(d, keys[i], Py_None);
+        for (int i = 0; i < 16; ++i) PyDict_SetItem(d, keys[i], Py_None);
         return d;
     }();
     a.freeze();

@@ -1,5 +1,6 @@
 #include "cells.hpp"
 
+#include "deadline_search.hpp"
 #include "methods.hpp"
 #include "pool.hpp"
 
@@ -54,7 +55,8 @@ constexpr std::size_t kKeptDevices = std::size_t{1} << 16;  // about 6 MB of tab
 void solve_paper_cells(const PaperDevices& d, Span<const double> f_edge_max, double w_delay, double w_energy,
                        const CellPartition& cells, const std::string& method, std::uint64_t seed,
                        const SearchLimits& limits, unsigned threads, const PaperSchedule& out,
-                       const CellOutcome& result, WorkerPool* pool, CellMemory* memory) {
+                       const CellOutcome& result, WorkerPool* pool, CellMemory* memory,
+                       const CellDeadlines& deadlines) {
     // "warm" re-solves a remembered cell from its last choice and prices, and runs "auto" on the others.
     const bool warm = memory && method == "warm";
     const MethodInfo& solver = warm ? find_method(method, Problem::kOptions) : find_method(method, Problem::kPaper);
@@ -106,14 +108,29 @@ void solve_paper_cells(const PaperDevices& d, Span<const double> f_edge_max, dou
                 else
                     choice.assign(idx.size, 0);
                 const Span<std::int32_t> ch(choice.data(), choice.size());
-                MethodArgs cell_args = args;
-                if (again && !memory->prices[k].lambda.empty()) cell_args.prices = &memory->prices[k];
-                const SearchResult r = (again ? solver : first).run(table.view(), ch, cell_args);
+                SearchResult r;
+                double cost;
+                if (deadlines.deadline.size) {
+                    static thread_local DeadlineCell cell;
+                    static thread_local std::vector<double> D;
+                    D.resize(idx.size);
+                    for (std::size_t i = 0; i < idx.size; ++i)
+                        D[i] = read_once(deadlines.deadline.size == 1 ? deadlines.deadline[0]
+                                                                      : deadlines.deadline[idx[i]]);
+                    cell.prepare(table, s, d, idx, D.data(), deadlines.drop);
+                    r = cell.solve(table, s, again ? solver : first, args, ch);
+                    cost = cell.decode(table, s, idx, Span<const std::int32_t>(ch), out);
+                    for (const std::size_t i : cell.dropped()) deadlines.dropped[idx[i]] = 1;
+                } else {
+                    MethodArgs cell_args = args;
+                    if (again && !memory->prices[k].lambda.empty()) cell_args.prices = &memory->prices[k];
+                    r = (again ? solver : first).run(table.view(), ch, cell_args);
+                    cost = decode_paper(table, s, idx, Span<const std::int32_t>(ch), out);
+                }
                 if (memory) {
                     memory->choice[k] = choice;
                     memory->prices[k] = r.prices;
                 }
-                const double cost = decode_paper(table, s, idx, Span<const std::int32_t>(ch), out);
                 result.cost[k] = cost;
                 result.lower_bound[k] = std::min(r.lower_bound, cost);
                 result.proven[k] = r.proven ? 1 : 0;

@@ -54,9 +54,20 @@ class WorkerPool;
 // choice and prices are kept in it after its solve, and `method` may also be "warm": a cell solved before starts
 // from its last choice and prices (the registry's `warm`), one not yet solved runs `auto`; the other methods
 // give the same results with or without a memory.
+//
+// Deadlines (docs/model.md §8): `deadline` holds one per device, one for every device, or none (empty: the
+// deadline-free path, unchanged); inf is no deadline. Each cell is then solved by DeadlineCell
+// (deadline_search.hpp; a memory is then not used); with `drop`, the devices it leaves out are marked in
+// `dropped` (one per device).
+struct CellDeadlines {
+    Span<const double> deadline;
+    bool drop = false;
+    Span<std::uint8_t> dropped;
+};
 void solve_paper_cells(const PaperDevices& d, Span<const double> f_edge_max, double w_delay, double w_energy,
                        const CellPartition& cells, const std::string& method, std::uint64_t seed,
                        const SearchLimits& limits, unsigned threads, const PaperSchedule& out,
-                       const CellOutcome& result, WorkerPool* pool = nullptr, CellMemory* memory = nullptr);
+                       const CellOutcome& result, WorkerPool* pool = nullptr, CellMemory* memory = nullptr,
+                       const CellDeadlines& deadlines = {});
 
 }  // namespace edgesched

@@ -87,6 +87,12 @@ class Schedule(Certified):
         Each device's cell when the instance was solved as independent cells, else None.
     cell_cost : ndarray of float or None
         The cost of each cell (``cost`` is their sum), else None.
+    deadline : ndarray of float or None
+        Each device's deadline in s (``inf``: none) when the instance had deadlines, else None; every
+        ``delay`` is at most its deadline.
+    dropped : ndarray of int or None
+        With deadlines and ``infeasible="drop"``: the devices left out (no schedule could serve them); their
+        rows have no resources, delay ``inf`` and energy 0 and add nothing to ``cost``. Else None.
     """
 
     offload: np.ndarray
@@ -103,9 +109,12 @@ class Schedule(Certified):
     w_energy: float = field(default=0.5)
     cell: np.ndarray | None = None
     cell_cost: np.ndarray | None = None
+    deadline: np.ndarray | None = None
+    dropped: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        for name in ("offload", "f_local", "f_edge", "time_share", "delay", "energy", "cell", "cell_cost"):
+        for name in ("offload", "f_local", "f_edge", "time_share", "delay", "energy", "cell", "cell_cost",
+                     "deadline", "dropped"):
             if getattr(self, name) is not None:
                 object.__setattr__(self, name, _frozen(getattr(self, name)))
         object.__setattr__(self, "cost", float(self.cost))
@@ -147,10 +156,16 @@ class Schedule(Certified):
 
     def summary(self) -> str:
         """A one-line summary: method, cost, average delay/energy per device and offloading rate."""
+        served = np.ones(self.n_devices, bool)
+        if self.dropped is not None:
+            served[self.dropped] = False  # left out (deadlines, infeasible="drop"): no delay to average
+        n = max(int(served.sum()), 1)
+        dropped = f", dropped {self.n_devices - int(served.sum())}" if self.dropped is not None else ""
         return (
-            f"{self.method:>10s}: cost {self.cost:.6g} ({self.cost / self.n_devices:.6g} per device), "
-            f"mean delay {self.delay.mean():.4g} s, mean energy {self.energy.mean():.4g} J, "
-            f"offloaded {int(self.offload.sum())}/{self.n_devices}, {certificate_text(self.cost, self.lower_bound)}"
+            f"{self.method:>10s}: cost {self.cost:.6g} ({self.cost / n:.6g} per device), "
+            f"mean delay {self.delay[served].mean():.4g} s, mean energy {self.energy[served].mean():.4g} J, "
+            f"offloaded {int(self.offload.sum())}/{self.n_devices}{dropped}, "
+            f"{certificate_text(self.cost, self.lower_bound)}"
         )
 
     def table(self) -> str:

@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from .. import _core
-from .._validation import float_array, positive_scalar
+from .._validation import deadline_array, float_array, positive_scalar
+from . import theorems
 from .defaults import F_EDGE_MAX, KAPPA, RHO, W_DELAY, W_ENERGY
 from .devices import Devices
 
@@ -111,6 +112,13 @@ class OptionTable:
         Airtime weight ``sqrt(bits / R)`` in sqrt(s) (0 when nothing is uploaded).
     A, B : ndarray of float64, shape (S,)
         Per-server prices: ``A[j] = w_delay / F_j`` (cost/cycle) and ``B[j] = w_delay`` (cost/s).
+    slack : ndarray of float64, shape (O,), or None
+        Deadlines (``docs/model.md`` §8): per option, the time its shared part may take, in s: the device's
+        deadline less the option's local and fixed delays (``inf``: no deadline; negative: the option alone misses
+        it, and is never chosen). An option on server j meets it when ``c^2 / f + w^2 / t <= slack`` with its
+        shares ``f`` of the CPU ``F_j = B[j] / A[j]`` and ``t`` of the airtime; :func:`edgesched.solve_options`
+        then returns choices whose options all meet theirs, priced with the deadline-aware allocation. ``None``:
+        no deadlines.
     """
 
     option_ptr: np.ndarray
@@ -120,6 +128,7 @@ class OptionTable:
     w: np.ndarray
     A: np.ndarray
     B: np.ndarray
+    slack: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         ptr = _array("option_ptr", self.option_ptr, np.int64)
@@ -155,6 +164,21 @@ class OptionTable:
         # rule, ``docs/model.md`` §5): the prices, the sums of c and w on each server, the costs and the squares of
         # the largest useful dual prices stay below about 1.7e302.
         _core.check_table(**self.arrays())
+        if self.slack is not None:
+            slack = float_array("slack", self.slack)
+            if slack.shape != (n_opt,):
+                raise ValueError(f"slack has shape {slack.shape}; expected ({n_opt},), one per option")
+            bad = np.isnan(slack)
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                raise ValueError(f"slack[{i}] is nan; slack must be a number of s (inf: no deadline)")
+            # a private, immutable copy, as the other arrays (_array)
+            object.__setattr__(self, "slack", np.frombuffer(np.ascontiguousarray(slack).tobytes(), dtype=np.float64))
+
+    @property
+    def has_deadlines(self) -> bool:
+        """Whether some option has a finite slack (deadlines apply)."""
+        return self.slack is not None and bool(np.isfinite(self.slack).any())
 
     @classmethod
     def from_menus(cls, menus: Sequence[Sequence[tuple[float, int, float, float]]], A: Any, B: Any) -> OptionTable:
@@ -227,7 +251,11 @@ class OptionTable:
         return np.ascontiguousarray(p)
 
     def cost(self, choice: Any) -> float:
-        """Total cost of a choice (menu index per device)."""
+        """Total cost of a choice (menu index per device); with deadlines (:attr:`slack`), the servers' shares are
+        the deadline-aware allocation, and a choice that misses a deadline costs ``inf``."""
+        if self.has_deadlines:
+            assert self.slack is not None
+            return float(_core.slack_cost(**self.arrays(), slack=self.slack, choice=self.check_choice(choice)))
         return float(_core.table_cost(**self.arrays(), choice=self.check_choice(choice)))
 
     def relaxation_bound(self) -> float:
@@ -239,12 +267,30 @@ class OptionTable:
 def paper_table(
     macs: Any, frames: Any, frame_bits: Any, rate: Any, tx_power: Any, f_local_max: Any, *,
     kappa: Any = KAPPA, rho: Any = RHO, f_edge_max: float = F_EDGE_MAX, w_delay: float = W_DELAY,
-    w_energy: float = W_ENERGY,
+    w_energy: float = W_ENERGY, deadline: Any = None,
 ) -> OptionTable:
     """The paper's problem as a two-option table (option 0 local at the Theorem 1 frequency, option 1 on
-    server 0). Arguments and units as :func:`edgesched.solve_offloading`; built by the same C++ code."""
+    server 0). Arguments and units as :func:`edgesched.solve_offloading`; built by the same C++ code.
+
+    With ``deadline`` (s per device or one for all; ``inf``: none) the table has a :attr:`OptionTable.slack`:
+    the local option runs at Theorem 1's frequency raised to meet the deadline (docs/model.md §8; its slack is
+    the deadline less that delay, negative where even ``f_local_max`` is too slow) and the edge option's slack is
+    the deadline."""
     devices = Devices(macs, frames, frame_bits, rate, tx_power, f_local_max, kappa, rho)
+    w_delay = positive_scalar("w_delay", w_delay, unit="1/s")
+    w_energy = positive_scalar("w_energy", w_energy, unit="1/J", allow_zero=True)
     t = _core.paper_table(**devices.arrays(), f_edge_max=positive_scalar("f_edge_max", f_edge_max, unit="Hz"),
-                          w_delay=positive_scalar("w_delay", w_delay, unit="1/s"),
-                          w_energy=positive_scalar("w_energy", w_energy, unit="1/J", allow_zero=True))
-    return OptionTable(t.option_ptr, t.linear, t.server, t.c, t.w, t.A, t.B)
+                          w_delay=w_delay, w_energy=w_energy)
+    if deadline is None:
+        return OptionTable(t.option_ptr, t.linear, t.server, t.c, t.w, t.A, t.B)
+    n = devices.n_devices
+    D = np.broadcast_to(deadline_array(deadline, n), (n,))
+    arr = devices.arrays()
+    cycles = arr["rho"] * arr["macs"]
+    f = theorems.deadline_local_frequency(np, w_delay, w_energy, arr["kappa"], arr["f_local_max"], cycles, D)
+    linear = np.array(t.linear)
+    linear[0::2] = theorems.local_cost(w_delay, w_energy, cycles, f, arr["kappa"])  # eq. (10)
+    slack = np.empty_like(linear)
+    slack[0::2] = D - theorems.local_delay(cycles, f)  # eq. (1)
+    slack[1::2] = D
+    return OptionTable(t.option_ptr, linear, t.server, t.c, t.w, t.A, t.B, slack)

@@ -21,8 +21,12 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["airtime_weight", "compute_weight", "edge_shares", "local_cost", "local_delay", "local_energy",
-           "local_frequency", "shared_delay", "transmit_cost", "transmit_energy"]
+__all__ = ["airtime_weight", "compute_weight", "deadline_local_frequency", "edge_shares", "local_cost",
+           "local_delay", "local_energy", "local_frequency", "shared_delay", "transmit_cost", "transmit_energy"]
+
+#: Deadlines are met with this relative margin, so that a delay as decoded stays within its deadline after
+#: rounding (the core's kDeadlineMargin, ``src/cpp/core/deadlines.hpp``).
+DEADLINE_MARGIN = 1e-11
 
 
 def local_frequency(xp: ModuleType, w_delay: Any, w_energy: Any, kappa: Any, f_local_max: Any) -> Any:
@@ -35,6 +39,15 @@ def local_frequency(xp: ModuleType, w_delay: Any, w_energy: Any, kappa: Any, f_l
     with np.errstate(divide="ignore", over="ignore"):  # a product that underflows to 0: the cap is +inf
         denom = xp.where(priced, 2.0 * (w_energy * kappa), 1.0)  # as the core: no overflow of 2 w_energy alone
         return xp.where(priced, xp.minimum(xp.cbrt(w_delay / denom), f_local_max), f_local_max)
+
+
+def deadline_local_frequency(xp: ModuleType, w_delay: Any, w_energy: Any, kappa: Any, f_local_max: Any,
+                             cycles: Any, deadline: Any) -> Any:
+    """Theorem 1 with a deadline (docs/model.md §8): the frequency clipped to ``[cycles / D, f_local_max]``, Hz
+    (``cycles / D`` with the margin :data:`DEADLINE_MARGIN`); ``f_local_max`` where even that is too slow (its
+    delay then exceeds the deadline)."""
+    floor = cycles / (deadline * (1.0 - DEADLINE_MARGIN))  # eq. (1): cycles / f <= D; 0 where D is inf
+    return xp.minimum(f_local_max, xp.maximum(local_frequency(xp, w_delay, w_energy, kappa, f_local_max), floor))
 
 
 def local_cost(w_delay: Any, w_energy: Any, cycles: Any, f: Any, kappa: Any) -> Any:

@@ -8,7 +8,15 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._files import fits_in_memory
-from .._validation import bounded_array, bounded_pair, bounded_scalar, device_values, positive_scalar, whole_number
+from .._validation import (
+    bounded_array,
+    bounded_pair,
+    bounded_scalar,
+    deadline_array,
+    device_values,
+    positive_scalar,
+    whole_number,
+)
 from ..kernels import nearest_stations
 from ..model.defaults import BANDWIDTH, F_EDGE_MAX, KAPPA, RHO, W_DELAY, W_ENERGY
 from ..model.devices import DeviceFields, Devices
@@ -43,6 +51,9 @@ class City(DeviceFields):
       ``edgesched.solve_offloading(**city.solver_kwargs(), method=...)`` (the paper's problem per cell).
     * :meth:`option_table`: every device chooses local or any of its ``k`` stations, all coupled:
       ``edgesched.solve_options(city.option_table())``.
+
+    ``deadline`` (shape ``(N,)``, s, ``inf``: none; or None) is every device's deadline: ``edgesched.solve(city)``
+    and ``solve_offloading(**city.solver_kwargs(), deadline=city.deadline)`` meet them (docs/model.md §8).
     """
 
     devices: Devices
@@ -57,6 +68,7 @@ class City(DeviceFields):
     w_energy: float
     side: float
     seed: int
+    deadline: NDArray[np.float64] | None = None
 
     @property
     def rate(self) -> NDArray[np.float64]:
@@ -101,6 +113,7 @@ def city(
     min_distance: float = 10.0,
     curve: AccuracyCurve | None = None,
     model: str = "r3d_18",
+    deadline: float | None = None,
 ) -> City:
     """A city: base stations on a grid or a Poisson layout, devices uniform over the area.
 
@@ -112,6 +125,8 @@ def city(
     ``bandwidth`` per station) at a distance of at least ``min_distance`` m, and the paper's model.
     Device n's ``k_nearest`` stations come from :func:`edgesched.kernels.nearest_stations`; devices are
     listed by nearest station, so each station's cell is a contiguous range (cache-friendly at 10^6).
+
+    ``deadline`` (s, > 0; ``inf``: none) is every device's deadline (``City.deadline``); ``None``: none.
 
     Randomness: ``numpy.random.default_rng(seed)``; the same seed gives the same city.
     """
@@ -175,4 +190,5 @@ def city(
         devices=devices, station_xy=station_xy, f_edge_max=capacity, device_xy=device_xy, station=station,
         distance=distance, link_rate=rate, alpha=alpha, w_delay=float(w_delay), w_energy=float(w_energy),
         side=side, seed=seed_i,
+        deadline=None if deadline is None else np.full(n, float(deadline_array(deadline, 1)[0])),
     )

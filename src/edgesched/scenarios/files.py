@@ -60,6 +60,7 @@ _DEVICE_NUM = {
     "y": Num("m", low=None),
     "distance": Num("m"),
     "rate": Num("bit/s"),
+    "deadline": Num("s"),
 }
 _DEVICE_STR = ("name", "server", "model")
 _LOCATION = ("rate", "distance", "x", "y")
@@ -87,6 +88,7 @@ class _Model:
     width: int
     num_classes: int
     frame_bits: float
+    deadline: float = math.inf  # s, for the model's devices that give none (docs/model.md §8)
 
     def macs_at(self, where: str, frames: int) -> float:
         if isinstance(self.macs, str):
@@ -125,6 +127,9 @@ class ScenarioFile(DeviceFields):
     origin : tuple of str
         Where each device was given, as errors name it (``"scenario.toml: devices[3]."``,
         ``"devices.csv: row 5: "``).
+    deadline : ndarray or None
+        Per device: its deadline in s (the device's ``deadline``, else its model's; ``inf``: none), or None when
+        no device has one. :meth:`solve` meets every one.
     """
 
     path: str
@@ -141,6 +146,7 @@ class ScenarioFile(DeviceFields):
     w_delay: float
     w_energy: float
     origin: tuple[str, ...] = ()
+    deadline: np.ndarray | None = None
 
     def solve(self, method: str = "auto", seed: int | None = None) -> Schedule:
         """Solve with :func:`edgesched.solve_offloading` (each server an independent cell).
@@ -152,7 +158,7 @@ class ScenarioFile(DeviceFields):
         try:
             return solve_offloading(
                 **self.devices.arrays(), f_edge_max=capacity, w_delay=self.w_delay, w_energy=self.w_energy,
-                method=method, seed=seed, cell=None if one else self.cell,
+                method=method, seed=seed, cell=None if one else self.cell, deadline=self.deadline,
             )
         except ScenarioFileError:
             raise
@@ -227,7 +233,7 @@ def _models(path: str, doc: dict[str, Any]) -> dict[str, _Model]:
     out = {}
     for name, table in raw.items():
         where = f"{path}: models.{name}."
-        t = check_keys(where, table, {"macs", "accuracy", *_MODEL_INT}, f"[models.{name}]")
+        t = check_keys(where, table, {"macs", "accuracy", "deadline", *_MODEL_INT}, f"[models.{name}]")
         ints = {k: _MODEL_INT[k].whole(where, k, t[k]) for k in _MODEL_INT if k in t}
         curve = accuracy_curve(path, where, t.get("accuracy", "default"), name)
         macs: Any = t.get("macs", name)
@@ -242,8 +248,9 @@ def _models(path: str, doc: dict[str, Any]) -> dict[str, _Model]:
                     for i, (f, v) in enumerate(zip(frames, values))}
         h, w = ints.get("height", 112), ints.get("width", 112)
         bits = frame_bits_rgb(h, w, ints.get("channels", 3), ints.get("bits_per_sample", 8))
+        deadline = Num("s").check(where, "deadline", t["deadline"]) if "deadline" in t else math.inf
         out[name] = _Model(name, curve, macs, ints.get("max_frames", curve.max_frames), h, w,
-                           ints.get("num_classes", 400), float(bits))
+                           ints.get("num_classes", 400), float(bits), deadline)
     return out
 
 
@@ -288,7 +295,7 @@ def load_scenario(path: str | os.PathLike[str]) -> ScenarioFile | ApplicationSce
                 **_device_values(f"{path_s}: device_defaults.", doc.get("device_defaults", {}), defaults=True)}
     cols: dict[str, list[Any]] = {k: [] for k in (
         "device", "server", "model", "alpha", "frames", "macs", "frame_bits", "rate", "distance", "tx_power",
-        "f_local_max", "kappa", "rho")}
+        "f_local_max", "kappa", "rho", "deadline")}
     origin: list[str] = []
     for i, (where, raw, cells) in enumerate(device_rows(path_s, doc)):
         origin.append(where)
@@ -330,7 +337,7 @@ def load_scenario(path: str | os.PathLike[str]) -> ScenarioFile | ApplicationSce
         values = {"device": name, "server": server.name, "model": model.name, "alpha": d["alpha"],
                   "frames": frames, "macs": model.macs_at(where, frames), "frame_bits": model.frame_bits,
                   "rate": rate, "distance": distance, "tx_power": d["tx_power"], "f_local_max": d["f_local_max"],
-                  "kappa": d["kappa"], "rho": d["rho"]}
+                  "kappa": d["kappa"], "rho": d["rho"], "deadline": d.get("deadline", model.deadline)}
         for key, value in values.items():
             cols[key].append(value)
     names = tuple(servers)
@@ -341,8 +348,10 @@ def load_scenario(path: str | os.PathLike[str]) -> ScenarioFile | ApplicationSce
     for a in arrays.values():
         a.setflags(write=False)
     devices = Devices.from_checked(**{k: np.array(cols[k], dtype=np.float64) for k in DEVICE_FIELDS})
+    deadline = np.array(cols["deadline"], dtype=np.float64)
+    deadline.setflags(write=False)
     return ScenarioFile(
         path=path_s, device=tuple(cols["device"]), server=tuple(cols["server"]), model=tuple(cols["model"]),
         server_names=names, devices=devices, w_delay=system["w_delay"], w_energy=system["w_energy"],
-        origin=tuple(origin), **arrays,
+        origin=tuple(origin), deadline=deadline if np.isfinite(deadline).any() else None, **arrays,
     )

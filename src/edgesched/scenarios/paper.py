@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._files import fits_in_memory
-from .._validation import bounded_array, bounded_pair, bounded_scalar, device_values, whole_number
+from .._validation import bounded_array, bounded_pair, bounded_scalar, deadline_array, device_values, whole_number
 from ..model.defaults import BANDWIDTH, F_EDGE_MAX, F_LOCAL_MAX, KAPPA, RHO, TX_POWER, W_DELAY, W_ENERGY
 from ..model.devices import DeviceFields, Devices
 from ..physics.accuracy import AccuracyCurve, default_curve, min_frames
@@ -140,6 +140,9 @@ class Scenario(DeviceFields):
         The DNN whose MACs gave ``macs`` (a key of :data:`edgesched.physics.macs.MODELS`).
     seed : int or None
         The seed the instance was drawn with (``None`` if built by hand).
+    deadline : ndarray, shape (n,), or None
+        Each device's deadline in s (``inf``: none; docs/model.md §8), or ``None`` for none: :func:`edgesched.solve`
+        then returns a schedule that meets every one.
     """
 
     devices: Devices
@@ -154,12 +157,13 @@ class Scenario(DeviceFields):
     curve: AccuracyCurve
     model: str
     seed: int | None
+    deadline: NDArray[np.float64] | None
 
     def __init__(self, position: ArrayLike, distance: ArrayLike, rate: ArrayLike, alpha: ArrayLike,
                  frames: ArrayLike, macs: ArrayLike, frame_bits: ArrayLike, tx_power: ArrayLike,
                  f_local_max: ArrayLike, kappa: ArrayLike, rho: ArrayLike, f_edge_max: float, w_delay: float,
                  w_energy: float, bandwidth: float, noise_dbm_per_hz: float, curve: AccuracyCurve, model: str,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, deadline: ArrayLike | None = None) -> None:
         set_ = object.__setattr__
         dist = bounded_array(distance, "distance", unit="m", low=0.0)
         if dist.ndim != 1 or dist.size < 1:
@@ -200,6 +204,8 @@ class Scenario(DeviceFields):
             raise ValueError(f"model is {model!r}; model must be a non-empty str")
         set_(self, "model", model)
         set_(self, "seed", None if seed is None else whole_number(seed, "seed", low=0))
+        set_(self, "deadline", None if deadline is None else
+             _frozen(np.broadcast_to(deadline_array(deadline, n), (n,)).copy()))
 
     # -- views -------------------------------------------------------------
 
@@ -230,7 +236,8 @@ class Scenario(DeviceFields):
     def _arguments(self) -> dict[str, Any]:
         """The constructor's arguments that give this scenario."""
         out = {k: getattr(self, k) for k in ("position", "distance", "alpha", "f_edge_max", "w_delay", "w_energy",
-                                             "bandwidth", "noise_dbm_per_hz", "curve", "model", "seed")}
+                                             "bandwidth", "noise_dbm_per_hz", "curve", "model", "seed",
+                                             "deadline")}
         return {**out, **self.devices.arrays(), "frames": self.frames}
 
     def replace(self, **changes: Any) -> Scenario:
@@ -248,8 +255,8 @@ class Scenario(DeviceFields):
         mine, theirs = self._arguments(), other._arguments()
         for name, a in mine.items():
             b = theirs[name]
-            if isinstance(a, np.ndarray):
-                if not np.array_equal(a, b):
+            if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+                if a is None or b is None or not np.array_equal(a, b):
                     return False
             elif a != b:
                 return False
@@ -293,6 +300,7 @@ def paper_default(
     frame_width: int = 112,
     num_classes: int = 400,
     model: str = "r3d_18",
+    deadline: ArrayLike | None = None,
 ) -> Scenario:
     """The simulation set-up of the paper's Sec. V.
 
@@ -355,6 +363,8 @@ def paper_default(
         Output classes of the model's fc layer.
     model : str
         Model name, a key of :data:`edgesched.macs.MODELS`.
+    deadline : float or array_like, optional
+        Each device's deadline in s (one for all, or one per device; ``inf``: none); ``None``: no deadlines.
 
     Returns
     -------
@@ -421,6 +431,7 @@ def paper_default(
         curve=curve,
         model=model,
         seed=seed_i,
+        deadline=deadline,
     )
 
 

@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 
 from .. import _core
-from .._validation import cell_index, device_array, positive_scalar, search_budget, seed_value
+from .._validation import cell_index, deadline_array, device_array, positive_scalar, search_budget, seed_value
 from ..methods import (
     EXHAUSTIVE_MAX_DEVICES,
     GAP_TOL,
@@ -49,6 +49,8 @@ def solve_offloading(
     node_limit: int = NODE_LIMIT,
     time_limit: float = TIME_LIMIT,
     gap_tol: float = GAP_TOL,
+    deadline: Any = None,
+    infeasible: str = "error",
 ) -> Schedule:
     """Decide for each device whether its inference runs locally or on the edge server.
 
@@ -100,6 +102,18 @@ def solve_offloading(
         ``"auto"`` searches for a better schedule only while its certified relative gap exceeds ``gap_tol``
         (like a MIP solver's relative gap limit); 0 asks for a proof of optimality. Instances of at most
         2**22 choices are always solved exactly.
+    deadline : float or array_like, optional
+        D_n, the latest each device's inference may finish, in s (> 0; ``inf``: none; one for every device or
+        one per device). Every returned schedule meets every deadline (``delay <= deadline``): local devices run
+        faster where Theorem 1's frequency is too slow, and offloaded ones share the server as its KKT
+        conditions with deadlines prescribe (docs/model.md §8). ``auto`` is exact where it proves optimality
+        (up to 22 devices a cell it searches every set at the deadline-aware cost) and certifies its gap with
+        the deadline-free bound where it does not; ``local`` and ``edge`` raise where their schedule cannot meet
+        the deadlines; the others move offloaded devices to local until the rest fit. ``None``: no deadlines.
+    infeasible : {"error", "drop"}, default "error"
+        With deadlines, what to do with devices no schedule can serve: ``"error"`` raises a ValueError naming
+        them and why; ``"drop"`` solves without them and lists them in ``Schedule.dropped`` (their rows have no
+        resources, delay ``inf`` and energy 0, and add nothing to the cost).
 
     Returns
     -------
@@ -121,7 +135,7 @@ def solve_offloading(
     Theorem 2 is used in its general form: the time share is proportional to sqrt(M_n d_n / R_n). The
     paper's eq. (20) drops d_n, which is right only when every device has the same frame size.
     """
-    if cell is None:
+    if cell is None and deadline is None and infeasible == "error":
         # The thin call: inputs of the plain kinds (float64 arrays, floats, ints) are read in place by the core,
         # which checks every value as it reads it. It returns None for anything else or anything out of range,
         # and the checks below name the field and the first bad index.
@@ -139,12 +153,17 @@ def solve_offloading(
     cells, n_cells = cell_layout(cell, n)
     capacity, w_delay, w_energy = system_values(f_edge_max, w_delay, w_energy, n_cells)
     check_exhaustive(method, n, None if cell is None else cells, n_cells)
+    if infeasible not in ("error", "drop"):
+        raise ValueError(f"infeasible is {infeasible!r}; it must be 'error' or 'drop'")
+    given = None if deadline is None else deadline_array(deadline, n)
+    # Without a finite deadline the core takes the deadline-free path, unchanged.
+    deadlines = given if given is not None and np.isfinite(given).any() else np.empty(0)
     seed_u64 = seed_value(seed) if method == "random" or seed is not None else 0  # only "random" draws
     budget = search_budget(node_limit, time_limit, gap_tol)
     try:
         out = _core.solve_paper(
             **arrays, cell=cells, f_edge_max=capacity, w_delay=w_delay, w_energy=w_energy, method=method,
-            seed=seed_u64, threads=THREADS, **budget,
+            seed=seed_u64, threads=THREADS, **budget, deadline=deadlines, drop=infeasible == "drop",
         )
     except ValueError:
         Devices(**inputs)  # an input out of range: raises the message naming the field and first index
@@ -157,6 +176,8 @@ def solve_offloading(
         energy=out.energy, cost=float(cell_cost.sum()), method=method,
         lower_bound=float(out.cell_lower_bound.sum()), optimal=bool(out.cell_proven.all()), w_delay=w_delay,
         w_energy=w_energy, cell=None if cell is None else out.cell, cell_cost=None if cell is None else cell_cost,
+        deadline=None if given is None else np.broadcast_to(given, (n,)).copy(),
+        dropped=np.flatnonzero(out.dropped) if infeasible == "drop" and out.dropped.size else None,
     )
 
 
@@ -207,7 +228,11 @@ def check_exhaustive(method: str, n: int, cells: np.ndarray | None, n_cells: int
 def solve(scenario: Any, method: str = "auto", seed: int | None = None, **options: Any) -> Schedule:
     """Solve a :class:`edgesched.scenarios.Scenario` (for example ``scenarios.paper_default()``).
 
-    The same core as :func:`solve_offloading`, called with the scenario's per-device arrays; ``options``
-    (``node_limit``, ``time_limit``, ``gap_tol``) are passed on.
+    The same core as :func:`solve_offloading`, called with the scenario's per-device arrays (and its
+    ``deadline``, where it has one); ``options`` (``node_limit``, ``time_limit``, ``gap_tol``, ``infeasible``)
+    are passed on.
     """
+    deadline = getattr(scenario, "deadline", None)
+    if deadline is not None and "deadline" not in options:
+        options = {**options, "deadline": deadline}
     return solve_offloading(**scenario.solver_kwargs(), method=method, seed=seed, **options)

@@ -68,6 +68,12 @@ def solve_options(
         MIP solver's relative gap limit; 0 asks for a proof of optimality. Tables of at most 2**22 choices are
         always solved exactly. ``"bnb"`` always proves.
 
+    With deadlines (a table with :attr:`~edgesched.OptionTable.slack`, e.g. ``paper_table(..., deadline=...)``)
+    every method returns a choice whose options all meet their slacks, with its deadline-aware cost: options
+    that cannot are never chosen (a device with none is a ValueError naming it), devices on a server that cannot
+    serve them in time move to their cheapest option elsewhere, ``auto`` then improves the choice at the true
+    cost, and ``exhaustive`` is exact; bounds come from the table without deadlines (docs/model.md §8).
+
     Returns
     -------
     OptionSchedule
@@ -75,6 +81,9 @@ def solve_options(
     if not isinstance(table, OptionTable):
         raise ValueError(f"table must be an OptionTable; got {type(table).__name__}")
     check_method(method, OPTION_METHODS)
+    if REGISTRY[method].engine == "scip" and table.has_deadlines:
+        raise ValueError("method='scip' does not model deadlines (the table has a finite slack); use 'auto', "
+                         "'exhaustive' or 'bnb'")
     if REGISTRY[method].engine == "scip":
         r = solve_scip(table, time_limit=float(time_limit) if time_limit else None)
         return OptionSchedule(r.choice, r.cost, r.lower_bound, r.optimal, method)
@@ -95,9 +104,10 @@ def solve_options(
     start_arr = table.check_choice(start, "start") if start is not None else np.zeros(table.n_devices, np.int32)
     prices_arr = table.check_prices(prices) if prices is not None else None
     budget = search_budget(node_limit, time_limit, gap_tol)
+    slack = table.slack if table.has_deadlines and table.slack is not None else np.empty(0)
     out = _core.solve_options(**table.arrays(), method=method, start=start_arr, prices=prices_arr,
                               seed=seed_value(seed) if method == "random" or seed is not None else 0,
-                              threads=THREADS, **budget)
+                              threads=THREADS, **budget, slack=slack)
     return OptionSchedule(out.choice, float(out.cost), float(out.lower_bound), bool(out.proven), method, out.prices)
 
 
