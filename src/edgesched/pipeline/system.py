@@ -7,7 +7,8 @@ offer. :meth:`Pipeline.options` builds every device's menu from its own applicat
 (:mod:`edgesched.pipeline.menus`; the options its privacy rules forbid are left out) as one
 :class:`~edgesched.model.OptionTable` (``docs/model.md`` §4) priced by
 :func:`edgesched.model.menus.option_costs`; :meth:`Pipeline.solve` solves it and decodes the choice per device
-(Theorem 2 per server), with results per application.
+(Theorem 2 per server), with results per application. Deadlines (a device's, or its application's) are enforced
+through the table's slack (``docs/model.md`` §8): every served device meets its deadline.
 
 ``Pipeline(variants, servers)`` is the one-application form: every device runs the same video application
 (``"default"``), on ``height x width`` frames.
@@ -288,8 +289,13 @@ class Pipeline:
         """The option table of ``devices``.
 
         ``infeasible="raise"``: a device without any option (accuracy unreachable by every variant, or no
-        variant fits anywhere its privacy allows) is a ValueError naming its index and why; ``"drop"``: it is
-        left out of the table and reported infeasible.
+        variant fits anywhere its privacy allows, or none meets its deadline) is a ValueError naming its index
+        and why; ``"drop"``: it is left out of the table and reported infeasible.
+
+        When a device has a finite deadline the table has a slack per option (``docs/model.md`` §8; see
+        :meth:`_build`): a local option runs at Theorem 1's frequency raised just enough to meet the deadline, an
+        option with a shared part at Theorem 1's frequency (the split between local and shared time is not
+        optimised). Without one the table has no slack, as before.
         """
         if infeasible not in ("raise", "drop"):
             raise ValueError(f"infeasible is {infeasible!r}; it must be 'raise' or 'drop'")
@@ -370,6 +376,7 @@ class Pipeline:
 
     def solve(self, devices: Sequence[Device], method: str = "auto", infeasible: str = "raise",
               **solver: Any) -> PipelineResult:
-        """The optimal variant, frame count and placement per device (``solve_options`` with ``method``)."""
+        """The optimal variant, frame count and placement per device (``solve_options`` with ``method``), each
+        served device within its deadline."""
         options = self.options(devices, infeasible)
         return options.decode(solve_options(options.table, method, **solver))
