@@ -11,6 +11,7 @@ once on 60 devices as a smoke test.
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,7 @@ SERVERS = [es.HARDWARE["edge_cpu"], es.HARDWARE["edge_gpu"]]
 CLOUD = Cloud(es.HARDWARE["cloud_gpu"], backhaul_rate=1e9, rtt=0.04)
 
 
-def _devices(n: int, seed: int) -> list:
+def city_devices(n: int, seed: int) -> list:
     """n devices: 8 traffic cameras, 5 sensor stations and 3 safety cameras in every 16."""
     rng = np.random.default_rng(seed)
     traffic, sensors, safety = example.city_applications()
@@ -52,11 +53,14 @@ def _devices(n: int, seed: int) -> list:
 @pytest.fixture(scope="module")
 def city(request):
     n = 60 if request.config.getoption("benchmark_disable") else 3000
-    return _devices(n, 0), _devices(n, 1)
+    return city_devices(n, 0), city_devices(n, 1)
 
 
 def _pipeline() -> Pipeline:
-    return Pipeline(servers=SERVERS, cloud=CLOUD, applications=example.city_applications())
+    """The example's applications without their deadlines: 3000 devices on two stations cannot all meet them
+    (``bench/test_pipeline_deadlines.py`` measures a city that can)."""
+    apps = [replace(a, deadline=None) for a in example.city_applications()]
+    return Pipeline(servers=SERVERS, cloud=CLOUD, applications=apps)
 
 
 @pytest.mark.parametrize("what", ["menus, first call", "menus, again", "solve auto, node_limit=0", "decode"])

@@ -126,6 +126,11 @@ def slack_cost(
     c: NDArray[np.float64], w: NDArray[np.float64], A: NDArray[np.float64], B: NDArray[np.float64],
     slack: NDArray[np.float64], choice: NDArray[np.int32],
 ) -> float: ...
+def slack_allocation(
+    option_ptr: NDArray[np.int64], linear: NDArray[np.float64], server: NDArray[np.int32],
+    c: NDArray[np.float64], w: NDArray[np.float64], A: NDArray[np.float64], B: NDArray[np.float64],
+    slack: NDArray[np.float64], choice: NDArray[np.int32],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]: ...
 def table_cost(
     option_ptr: NDArray[np.int64], linear: NDArray[np.float64], server: NDArray[np.int32],
     c: NDArray[np.float64], w: NDArray[np.float64], A: NDArray[np.float64], B: NDArray[np.float64],

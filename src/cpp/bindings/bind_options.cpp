@@ -178,6 +178,26 @@ void bind_options(py::module_& m) {
         py::arg("option_ptr"), py::arg("linear"), py::arg("server"), py::arg("c"), py::arg("w"), py::arg("A"),
         py::arg("B"), py::arg("slack"), py::arg("choice"),
         "Total cost of a choice with deadlines (docs/model.md §8); inf when it misses one.");
+    m.def(
+        "slack_allocation",
+        [](const carray<std::int64_t>& option_ptr, const carray<double>& linear, const carray<std::int32_t>& server,
+           const carray<double>& c, const carray<double>& w, const carray<double>& A, const carray<double>& B,
+           const carray<double>& slack, const carray<std::int32_t>& choice) {
+            const OptionTable t = table_view(option_ptr, linear, server, c, w, A, B);
+            const std::size_t N = t.n_devices();
+            const Span<const std::int32_t> ch = view1d(choice, "choice", static_cast<py::ssize_t>(N));
+            carray<double> f = output_array<double>(N), share = output_array<double>(N);
+            const bool ok = slack_allocation(t, view1d(slack, "slack", static_cast<py::ssize_t>(t.linear.size)), ch,
+                                             Span<double>(f.mutable_data(), N), Span<double>(share.mutable_data(), N));
+            if (!ok)
+                throw std::invalid_argument("the choice misses a deadline: a server cannot serve its chosen options "
+                                            "in time");
+            return py::make_tuple(std::move(f), std::move(share));
+        },
+        py::arg("option_ptr"), py::arg("linear"), py::arg("server"), py::arg("c"), py::arg("w"), py::arg("A"),
+        py::arg("B"), py::arg("slack"), py::arg("choice"),
+        "Per device, the edge CPU (Hz) and uplink time share of a choice with deadlines (docs/model.md §8): the "
+        "allocation slack_cost prices.");
     m.def("table_cost", &table_cost, py::arg("option_ptr"), py::arg("linear"), py::arg("server"),
           py::arg("c"), py::arg("w"), py::arg("A"), py::arg("B"), py::arg("choice"),
           "Total cost of a choice (menu index per device).");

@@ -67,6 +67,37 @@ public:
 
     const std::vector<std::size_t>& on(std::size_t j) const { return on_[j]; }
 
+    // Server j's shares for the gathered choice, the allocation server_cost prices: Theorem 2's where it meets
+    // every slack, else the deadline-aware one. f[k], t[k] for the k-th option of on(j); false when it cannot
+    // serve them in time.
+    bool shares(std::size_t j, std::vector<double>& f, std::vector<double>& t) {
+        const std::vector<std::size_t>& opts = on_[j];
+        const std::size_t n = opts.size();
+        f.assign(n, 0.0), t.assign(n, 0.0);
+        double U = 0.0, V = 0.0;
+        for (const std::size_t o : opts) {
+            U += t_.c[o];
+            V += t_.w[o];
+        }
+        const double Fj = F(j);
+        bool proportional = true;
+        for (const std::size_t o : opts) proportional = proportional && t_.c[o] * U / Fj + t_.w[o] * V <= slack_[o];
+        if (proportional) {
+            for (std::size_t k = 0; k < n; ++k) {  // eqs. (19), (20), Theorem 2
+                f[k] = t_.c[opts[k]] > 0.0 ? Fj * t_.c[opts[k]] / U : 0.0;
+                t[k] = t_.w[opts[k]] > 0.0 ? t_.w[opts[k]] / V : 0.0;
+            }
+            return true;
+        }
+        c_.resize(n), w_.resize(n), D_.resize(n);
+        for (std::size_t k = 0; k < n; ++k) {
+            c_[k] = t_.c[opts[k]];
+            w_[k] = t_.w[opts[k]];
+            D_[k] = slack_[opts[k]];
+        }
+        return alloc_.allocate(c_.data(), w_.data(), D_.data(), n, Fj, t_.B[j], f.data(), t.data()) >= 0.0;
+    }
+
 private:
     const OptionTable& t_;
     Span<const double> slack_;
@@ -205,6 +236,28 @@ double improve(const OptionTable& t, Pricer& price, Span<std::int32_t> choice, d
 double slack_cost(const OptionTable& t, Span<const double> slack, Span<const std::int32_t> choice) {
     Pricer price(t, slack);
     return price.cost(choice);
+}
+
+bool slack_allocation(const OptionTable& t, Span<const double> slack, Span<const std::int32_t> choice,
+                      Span<double> f_edge, Span<double> time_share) {
+    Pricer price(t, slack);
+    price.gather(choice);
+    std::vector<std::size_t> device_of(t.linear.size, 0);
+    for (std::size_t n = 0; n < choice.size; ++n) {
+        device_of[t.option(n, choice[n])] = n;
+        f_edge[n] = 0.0;
+        time_share[n] = 0.0;
+    }
+    std::vector<double> f, s;
+    for (std::size_t j = 0; j < t.n_servers(); ++j) {
+        if (!price.shares(j, f, s)) return false;
+        const std::vector<std::size_t>& opts = price.on(j);
+        for (std::size_t k = 0; k < opts.size(); ++k) {
+            f_edge[device_of[opts[k]]] = f[k];
+            time_share[device_of[opts[k]]] = s[k];
+        }
+    }
+    return true;
 }
 
 SearchResult solve_with_slack(const OptionTable& t, Span<const double> slack, const std::string& method,

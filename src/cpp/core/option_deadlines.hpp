@@ -27,4 +27,10 @@ SearchResult solve_with_slack(const OptionTable& t, Span<const double> slack, co
 // The true cost of a choice with the slacks (inf when a server cannot serve its chosen options in time).
 double slack_cost(const OptionTable& t, Span<const double> slack, Span<const std::int32_t> choice);
 
+// The shares of a choice's options (the allocation slack_cost prices): per device, its CPU share f_edge (Hz) and
+// uplink time share of its option's server (0 without a server, or where the option sends or runs nothing
+// there). Returns false when a server cannot serve its chosen options in time.
+bool slack_allocation(const OptionTable& t, Span<const double> slack, Span<const std::int32_t> choice,
+                      Span<double> f_edge, Span<double> time_share);
+
 }  // namespace edgesched

@@ -42,13 +42,16 @@ OPTION_PHYSICS: dict[str, tuple[str, bool]] = {
 
 
 def option_costs(local_cycles: Any, f_local_max: Any, kappa: Any, edge_cycles: Any, up_bits: Any, rate: Any,
-                 tx_power: Any, fixed_delay: Any, w_delay: float, w_energy: float
+                 tx_power: Any, fixed_delay: Any, w_delay: float, w_energy: float, deadline: Any = None
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per-option ``linear``, ``c``, ``w`` and the local CPU frequency from physical quantities.
 
     Parameters are per-option arrays (scalars broadcast; units in the module docstring) and the weights
     ``w_delay`` (1/s, > 0) and ``w_energy`` (1/J, >= 0). ``f_local_max``, ``kappa`` and ``rate`` must be > 0
-    (they divide); the rest >= 0.
+    (they divide); the rest >= 0. ``deadline`` (s per option, ``inf``: none; already validated) raises the
+    frequency of an option that runs only locally (no edge work, no upload) just enough to finish its local
+    work within the deadline less its fixed delay (``docs/model.md`` §8; at most ``f_local_max``); an option
+    with a shared part keeps Theorem 1's frequency.
 
     Returns
     -------
@@ -79,6 +82,12 @@ def option_costs(local_cycles: Any, f_local_max: Any, kappa: Any, edge_cycles: A
     local, sending = p["local_cycles"] > 0.0, p["up_bits"] > 0.0
     f = np.where(local, theorems.local_frequency(np, w_delay, w_energy, p["kappa"], p["f_local_max"]), 0.0)
     cycles = p["local_cycles"]
+    if deadline is not None:  # docs/model.md §8: Theorem 1 clipped to [cycles / D, f_local_max]
+        alone = local & (p["edge_cycles"] == 0.0) & (p["up_bits"] == 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            raised = theorems.deadline_local_frequency(np, w_delay, w_energy, p["kappa"], p["f_local_max"], cycles,
+                                                       np.broadcast_to(deadline, shape) - p["fixed_delay"])
+        f = np.where(alone, raised, f)
     with np.errstate(divide="ignore", invalid="ignore"):  # options without local work: f = 0, cost 0
         local_part = np.where(local, theorems.local_cost(w_delay, w_energy, cycles, f, p["kappa"]), 0.0)
     airtime = np.where(sending, p["up_bits"] / p["rate"], 0.0)

@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 __all__ = ["airtime_weight", "compute_weight", "deadline_local_frequency", "edge_shares", "local_cost",
-           "local_delay", "local_energy", "local_frequency", "shared_delay", "transmit_cost", "transmit_energy"]
+           "local_delay", "local_energy", "local_frequency", "shared_delay", "shares_delay", "transmit_cost",
+           "transmit_energy"]
 
 #: Deadlines are met with this relative margin, so that a delay as decoded stays within its deadline after
 #: rounding (the core's kDeadlineMargin, ``src/cpp/core/deadlines.hpp``).
@@ -96,3 +97,10 @@ def shared_delay(c: Any, w: Any, U: Any, V: Any, capacity: Any) -> Any:
     """Delay of an offloaded device at Theorem 2's shares, s: eqs. (2) + (4),
     ``rho C / f_edge + M d / (R t) = c U / F + w V``."""
     return c * U / capacity + w * V
+
+
+def shares_delay(c: Any, w: Any, f_edge: Any, time_share: Any) -> Any:
+    """Delay of an offloaded device at given shares, s: eqs. (2) + (4), ``rho C / f_edge + M d / (R t) =
+    c^2 / f_edge + w^2 / t`` (a term is 0 where its weight is 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(c > 0, c * c / f_edge, 0.0) + np.where(w > 0, w * w / time_share, 0.0)

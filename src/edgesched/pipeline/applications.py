@@ -167,8 +167,8 @@ class Application:
         Default accuracy requirement in [0, 1] (constraint (8a)); a device may give its own. None: every
         device must give one.
     deadline : float, optional
-        Default deadline in s of one inference; a device may give its own. Carried into the results (which
-        count the devices over it), not a constraint of the optimisation.
+        Default deadline in s of one inference; a device may give its own. A constraint of the optimisation
+        (``docs/model.md`` §8): a pipeline's results meet it, or name the devices that cannot.
     privacy : Privacy, optional
         Where its devices' data may go (default: anywhere).
     """
@@ -243,7 +243,7 @@ class Device:
     application : str
         The name of its application; may be left empty in a pipeline of one application.
     deadline : float, optional
-        Its deadline in s; default: its application's (carried, not enforced).
+        Its deadline in s; default: its application's (enforced: docs/model.md §8).
     privacy : Privacy, optional
         Its own policy, applied on top of its application's.
     """

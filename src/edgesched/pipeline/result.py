@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import _core
 from ..model import theorems
 from ..model.menus import OPTION_PHYSICS, option_costs
 from ..model.results import Certified, OptionSchedule, certificate_text
@@ -27,7 +28,8 @@ class DeviceResult:
     ``split`` names the last layer the device runs for a ``"split"``/``"split-cloud"`` placement;
     ``server`` is the base station used (-1 for local). ``application`` is the device's application,
     ``upload`` what leaves the device (``""``, ``"raw"`` or ``"features"``), ``deadline`` its deadline in s
-    (None: none; not enforced), and ``excluded`` the options it was not offered and why.
+    (None: none; enforced by :meth:`Pipeline.solve <edgesched.pipeline.Pipeline.solve>`), and ``excluded``
+    the options it was not offered and why.
     """
 
     device: int
@@ -61,7 +63,7 @@ class ApplicationSummary:
     ``devices`` counts its input devices, ``feasible`` those with an option; ``cost``, ``delay`` and
     ``energy`` sum over the feasible ones (cost without unit, s, J), ``mean_delay`` and ``max_delay`` are over
     them; ``placements`` counts devices per placement kind (every kind of :data:`PLACEMENTS`); ``late``
-    counts devices over their deadline (deadlines are not enforced).
+    counts devices over their deadline (0 in a pipeline's results, which enforce deadlines).
     """
 
     name: str
@@ -221,9 +223,14 @@ class PipelineTable:
         """Per-device physics of a solved table (:func:`decode_chosen`: Theorem 2 per server; delay eqs. 1, 2,
         4 plus fixed cloud delays; energy eqs. 3, 5)."""
         t, p = self.table, self.physics
-        o = t.option_ptr[:-1] + self.table.check_choice(schedule.choice)
+        choice = self.table.check_choice(schedule.choice)
+        o = t.option_ptr[:-1] + choice
+        deadline = shares = None
+        if t.slack is not None:  # docs/model.md §8: the allocation the core prices with
+            deadline = np.array([math.inf if self.deadline[n] is None else self.deadline[n] for n in self.kept])
+            shares = _core.slack_allocation(**t.arrays(), slack=t.slack, choice=choice)
         out = decode_chosen({k: p[k][o] for k in OPTION_PHYSICS}, t.server[o], self.capacity, self.w_delay,
-                            self.w_energy)
+                            self.w_energy, deadline, shares)
         f, f_edge, share = out["f_local"], out["f_edge"], out["time_share"]
         delay, energy, cost = out["delay"], out["energy"], out["cost"]
         names = [self.applications[a] for a in self.application]
@@ -241,7 +248,8 @@ class PipelineTable:
 
 
 def decode_chosen(physics: Mapping[str, np.ndarray], server: np.ndarray, capacity: np.ndarray, w_delay: float,
-                  w_energy: float) -> dict[str, np.ndarray]:
+                  w_energy: float, deadline: np.ndarray | None = None,
+                  shares: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """The physics of one chosen option per device: the one place option choices become delays and energies.
 
     ``physics`` holds the chosen options' columns of :data:`~edgesched.model.menus.OPTION_PHYSICS` (one entry
@@ -252,9 +260,14 @@ def decode_chosen(physics: Mapping[str, np.ndarray], server: np.ndarray, capacit
     Returns ``f_local`` (Hz, Theorem 1; 0 without local work), ``f_edge`` (Hz), ``time_share``, ``delay`` (s:
     eqs. (1), (2), (4) plus fixed cloud delays), ``energy`` (J: eqs. (3), (5)) and ``cost``
     (``w_delay * delay + w_energy * energy``, eq. (8)'s summand).
+
+    With deadlines (``docs/model.md`` §8), ``deadline`` gives each device's (s, ``inf``: none; the local
+    frequencies are :func:`~edgesched.model.menus.option_costs`'s with it) and ``shares`` the servers'
+    allocation ``(f_edge, time_share)`` per device (``_core.slack_allocation``), used instead of Theorem 2's.
     """
     p = physics
-    _, c, w, f = option_costs(**{k: p[k] for k in OPTION_PHYSICS}, w_delay=w_delay, w_energy=w_energy)
+    _, c, w, f = option_costs(**{k: p[k] for k in OPTION_PHYSICS}, w_delay=w_delay, w_energy=w_energy,
+                              deadline=deadline)
     on = server >= 0
     n_servers = capacity.shape[0]
     U = np.bincount(server[on], weights=c[on], minlength=n_servers)
@@ -265,7 +278,11 @@ def decode_chosen(physics: Mapping[str, np.ndarray], server: np.ndarray, capacit
         local_delay = np.where(local, theorems.local_delay(p["local_cycles"], f), 0.0)
         f_edge, share = theorems.edge_shares(c, w, U[j], V[j], capacity[j])
     f_edge, share = np.where(c > 0, f_edge, 0.0), np.where(w > 0, share, 0.0)
-    delay = local_delay + theorems.shared_delay(c, w, U[j], V[j], capacity[j]) + p["fixed_delay"]
+    if shares is None:
+        delay = local_delay + theorems.shared_delay(c, w, U[j], V[j], capacity[j]) + p["fixed_delay"]
+    else:  # the deadline-aware allocation (docs/model.md §8)
+        f_edge, share = np.where(c > 0, shares[0], 0.0), np.where(w > 0, shares[1], 0.0)
+        delay = local_delay + theorems.shares_delay(c, w, f_edge, share) + p["fixed_delay"]
     energy = (np.where(local, theorems.local_energy(p["kappa"], p["local_cycles"], f), 0.0)
               + theorems.transmit_energy(p["tx_power"], p["up_bits"], p["rate"]))
     cost = w_delay * delay + w_energy * energy  # eq. (8) summand

@@ -7,7 +7,8 @@ offer. :meth:`Pipeline.options` builds every device's menu from its own applicat
 (:mod:`edgesched.pipeline.menus`; the options its privacy rules forbid are left out) as one
 :class:`~edgesched.model.OptionTable` (``docs/model.md`` §4) priced by
 :func:`edgesched.model.menus.option_costs`; :meth:`Pipeline.solve` solves it and decodes the choice per device
-(Theorem 2 per server), with results per application.
+(Theorem 2 per server), with results per application. Deadlines (a device's, or its application's) are enforced
+through the table's slack (``docs/model.md`` §8): every served device meets its deadline.
 
 ``Pipeline(variants, servers)`` is the one-application form: every device runs the same video application
 (``"default"``), on ``height x width`` frames.
@@ -25,6 +26,7 @@ from typing import Any, NamedTuple, cast
 import numpy as np
 
 from .._validation import positive_scalar
+from ..model import theorems
 from ..model.defaults import W_DELAY, W_ENERGY
 from ..model.menus import OPTION_PHYSICS, option_costs
 from ..model.table import OptionTable
@@ -287,8 +289,13 @@ class Pipeline:
         """The option table of ``devices``.
 
         ``infeasible="raise"``: a device without any option (accuracy unreachable by every variant, or no
-        variant fits anywhere its privacy allows) is a ValueError naming its index and why; ``"drop"``: it is
-        left out of the table and reported infeasible.
+        variant fits anywhere its privacy allows, or none meets its deadline) is a ValueError naming its index
+        and why; ``"drop"``: it is left out of the table and reported infeasible.
+
+        When a device has a finite deadline the table has a slack per option (``docs/model.md`` §8; see
+        :meth:`_build`): a local option runs at Theorem 1's frequency raised just enough to meet the deadline, an
+        option with a shared part at Theorem 1's frequency (the split between local and shared time is not
+        optimised). Without one the table has no slack, as before.
         """
         if infeasible not in ("raise", "drop"):
             raise ValueError(f"infeasible is {infeasible!r}; it must be 'raise' or 'drop'")
@@ -307,25 +314,69 @@ class Pipeline:
                 raise ValueError(f"device {n} (alpha {alpha}) has no feasible option: " + "; ".join(t.why))
             else:
                 dropped.append(n)
-        if not kept:
-            raise ValueError(f"every device ({', '.join(map(str, dropped))}) is infeasible")
+        while True:
+            if not kept:
+                raise ValueError(f"every device ({', '.join(map(str, sorted(dropped)))}) is infeasible")
+            built = self._build(kept, templates, specs)
+            late = [n for n, why in built[-1].items() if why]
+            if not late:
+                break
+            if infeasible == "raise":
+                raise ValueError(f"device {late[0]} has no option that meets its deadline: {built[-1][late[0]]}")
+            kept = [n for n in kept if n not in late]
+            dropped += late
+        ptr, physics, meta, priced, table, _ = built
+        capacity = np.array([s.f_max for s in self.servers] or [1.0])
+        return PipelineTable(table, tuple(kept), tuple(sorted(dropped)), len(devices), meta["variant"],
+                             meta["placement"], meta["split"], physics["frames"], physics["server"], priced, capacity,
+                             float(self.w_delay), float(self.w_energy), meta["upload"],
+                             tuple(a.name for a in self.applications), tuple(a.input.unit for a in self.applications),
+                             tuple(s.app for s in specs), tuple(s.deadline for s in specs),
+                             tuple(t.excluded for t in templates))
+
+    def _build(self, kept: list[int], templates: list[Template], specs: list[_Spec]) -> tuple[Any, ...]:
+        """The table of devices ``kept``: ``(option_ptr, physics, meta, priced physics, OptionTable, late)``,
+        ``late`` mapping each kept device to why none of its options meets its deadline (``""``: some does).
+
+        With a finite deadline somewhere the table has a slack per option (``docs/model.md`` §8): an option that
+        runs only locally gets Theorem 1's frequency raised to meet the deadline (at most ``f_max``), one with a
+        shared part keeps Theorem 1's frequency (the split of the deadline between local and shared time is not
+        optimised), and its slack is the deadline less its local and fixed delays."""
         ptr, physics, meta = assemble([templates[n] for n in kept], np.array([specs[n].rate for n in kept]),
                                       np.array([specs[n].tx_power for n in kept]))
         priced = {k: physics[k] for k in OPTION_PHYSICS}
-        linear, c, w, f_local = option_costs(**priced, w_delay=self.w_delay, w_energy=self.w_energy)
+        D = np.array([math.inf if specs[n].deadline is None else specs[n].deadline for n in kept])
+        timed = bool(np.isfinite(D).any())
+        owner = np.repeat(np.arange(len(kept)), np.diff(ptr))
+        D_opt = D[owner] if timed else None
+        linear, c, w, f_local = option_costs(**priced, w_delay=self.w_delay, w_energy=self.w_energy,
+                                             deadline=D_opt)
         priced["f_local"] = f_local
         capacity = np.array([s.f_max for s in self.servers] or [1.0])
         srv = physics["server"]
+        slack = None
+        late: dict[int, str] = {}
+        if D_opt is not None:
+            with np.errstate(divide="ignore", invalid="ignore"):  # options without local work: no local delay
+                local = np.where(f_local > 0, theorems.local_delay(priced["local_cycles"], f_local), 0.0)
+            slack = D_opt - local - priced["fixed_delay"]  # docs/model.md §8: the shared part's time
+            F = capacity[np.maximum(srv, 0)]
+            alone = np.where(srv >= 0, c * c / F + w * w, 0.0)  # the shared part alone on its server
+            shared = (srv >= 0) & ((c > 0) | (w > 0))
+            ok = np.where(shared, (slack > 0) & (alone < slack * (1.0 - theorems.DEADLINE_MARGIN)), slack >= 0)
+            for i, n in enumerate(kept):
+                menu = slice(ptr[i], ptr[i + 1])
+                if not ok[menu].any():
+                    best = float(np.min((local + priced["fixed_delay"] + alone)[menu]))
+                    late[n] = (f"deadline {D[i]:.6g} s; its fastest option takes {best:.6g} s even alone on its "
+                               "server (local at f_max, or offloaded)")
         table = OptionTable(ptr, linear, srv, c, w, self.w_delay / capacity,
-                            np.full(capacity.shape, float(self.w_delay)))
-        return PipelineTable(table, tuple(kept), tuple(dropped), len(devices), meta["variant"], meta["placement"],
-                             meta["split"], physics["frames"], srv, priced, capacity, float(self.w_delay),
-                             float(self.w_energy), meta["upload"], tuple(a.name for a in self.applications),
-                             tuple(a.input.unit for a in self.applications), tuple(s.app for s in specs),
-                             tuple(s.deadline for s in specs), tuple(t.excluded for t in templates))
+                            np.full(capacity.shape, float(self.w_delay)), slack)
+        return ptr, physics, meta, priced, table, late
 
     def solve(self, devices: Sequence[Device], method: str = "auto", infeasible: str = "raise",
               **solver: Any) -> PipelineResult:
-        """The optimal variant, frame count and placement per device (``solve_options`` with ``method``)."""
+        """The optimal variant, frame count and placement per device (``solve_options`` with ``method``), each
+        served device within its deadline."""
         options = self.options(devices, infeasible)
         return options.decode(solve_options(options.table, method, **solver))
