@@ -6,6 +6,8 @@ neither slip a value past the checks nor change a result half way. And every num
 call is a ValueError naming what overflowed."""
 from __future__ import annotations
 
+import copy
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -136,6 +138,23 @@ def test_a_table_cannot_be_changed_after_its_checks():
     for a in built.arrays().values():
         with pytest.raises(ValueError):
             a.setflags(write=True)
+
+
+@pytest.mark.parametrize("deadline", [None, 2.0])
+def test_a_table_pickled_or_copied_is_checked_again(deadline):
+    t = es.paper_table(**KW, deadline=deadline)
+    for again in (pickle.loads(pickle.dumps(t)), copy.copy(t), copy.deepcopy(t)):
+        assert type(again) is es.OptionTable
+        for name, a in again.arrays().items():
+            np.testing.assert_array_equal(a, t.arrays()[name])
+            with pytest.raises(ValueError):
+                a.setflags(write=True)
+        assert (again.slack is None) == (t.slack is None)
+        if t.slack is not None:
+            np.testing.assert_array_equal(again.slack, t.slack)
+            with pytest.raises(ValueError):
+                again.slack.setflags(write=True)
+        assert again.cost(np.zeros(t.n_devices, np.int32)) == t.cost(np.zeros(t.n_devices, np.int32))
     best = es.solve_options(t, "auto")
     assert best.optimal and es.solve_options(t, "descent").cost >= best.cost * (1 - 1e-12)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -129,6 +129,11 @@ class OptionTable:
     A: np.ndarray
     B: np.ndarray
     slack: np.ndarray | None = None
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Pickling and copying build the table again from its fields: checked, in immutable storage (a state
+        # restored as it was would give writable arrays that no check has seen).
+        return type(self), tuple(getattr(self, f.name) for f in fields(self))
 
     def __post_init__(self) -> None:
         ptr = _array("option_ptr", self.option_ptr, np.int64)
