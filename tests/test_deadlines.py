@@ -426,3 +426,22 @@ def test_option_table_slack_is_a_private_immutable_copy():
     assert table.slack is not None and table.slack[0] == 1.0
     with pytest.raises(ValueError):
         table.slack.setflags(write=True)
+
+
+def _slack_table(menus: list, slack: float, servers: int) -> es.OptionTable:
+    t = es.OptionTable.from_menus(menus, A=[1.0] * servers, B=[1.0] * servers)
+    return es.OptionTable(t.option_ptr, t.linear, t.server, t.c, t.w, t.A, t.B,
+                          slack=np.full(t.linear.shape, slack))
+
+
+@pytest.mark.parametrize("method", ["auto", "descent", "bnb"])
+def test_option_tables_that_cannot_fit_together_name_their_devices(method):
+    # Each device alone takes 1 + 1 = 2 s of its 3 s on a server of F = 1; two on one server take 4 s each.
+    one_server = _slack_table([[(1.0, 0, 1.0, 1.0)]] * 3, 3.0, 1)
+    with pytest.raises(ValueError, match=r"server 0 cannot serve its devices 0, 1, 2 in time, and none of them "
+                                         r"has an option elsewhere"):
+        es.solve_options(one_server, method)
+    # Five devices, two servers that hold one each: the moves end with devices still over their deadlines.
+    two_servers = _slack_table([[(1.0, 0, 1.0, 1.0), (1.0, 1, 1.0, 1.0)]] * 5, 3.0, 2)
+    with pytest.raises(ValueError, match=r"server [01] still cannot serve its devices \d, \d"):
+        es.solve_options(two_servers, method)

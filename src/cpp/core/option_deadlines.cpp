@@ -8,6 +8,8 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace edgesched {
@@ -153,8 +155,19 @@ Filtered feasible_options(const OptionTable& t, Span<const double> slack) {
 // The relaxed (deadline-free) total of a choice: a lower bound of its true cost.
 double relaxed(const OptionTable& t, Span<const std::int32_t> choice) { return total_cost(t, choice); }
 
+// "devices a, b, c" of `order` (the most demanding first), at most ten named.
+std::string device_list(const std::vector<std::pair<double, std::size_t>>& order) {
+    std::string out = order.size() == 1 ? "device " : "devices ";
+    for (std::size_t i = 0; i < order.size() && i < 10; ++i)
+        out += (i ? ", " : "") + std::to_string(order[i].second);
+    if (order.size() > 10) out += " and " + std::to_string(order.size() - 10) + " more";
+    return out;
+}
+
 void repair(const OptionTable& t, Pricer& price, Span<std::int32_t> choice) {
     const std::size_t N = t.n_devices();
+    std::size_t last_bad = 0;
+    std::vector<std::pair<double, std::size_t>> last_order;
     for (std::size_t round = 0; round < 4 * N + 16; ++round) {
         price.gather(Span<const std::int32_t>(choice));
         std::size_t bad = t.n_servers();
@@ -193,10 +206,16 @@ void repair(const OptionTable& t, Pricer& price, Span<std::int32_t> choice) {
         }
         if (!moved)
             throw std::invalid_argument("no schedule found that meets every deadline: server " + std::to_string(bad) +
-                                        " cannot serve its devices in time, and none of them has an option elsewhere");
+                                        " cannot serve its " + device_list(order) +
+                                        " in time, and none of them has an option elsewhere");
+        last_bad = bad;
+        last_order = std::move(order);
     }
-    throw std::invalid_argument("no schedule found that meets every deadline: moving devices between servers did "
-                                "not settle");
+    throw std::invalid_argument("no schedule found that meets every deadline: after " + std::to_string(4 * N + 16) +
+                                " moves of devices between servers, server " + std::to_string(last_bad) +
+                                " still cannot serve its " + device_list(last_order) +
+                                " in time (the most demanding first); their deadlines are likely too tight "
+                                "together");
 }
 
 double improve(const OptionTable& t, Pricer& price, Span<std::int32_t> choice, double cost, double seconds) {
