@@ -11,27 +11,13 @@ from hypothesis import strategies as st
 import edgesched as es
 from edgesched import _core, reference
 
-from .strategies import paper_instances
+from .strategies import edge_sets, paper_instances
 
 PAPER_METHODS = ("auto", "exhaustive", "greedy", "local", "edge", "random")
 
 
-@st.composite
-def edge_sets(draw, max_devices: int = 8):
-    """One server's offloaded devices (c, w, deadlines around Theorem 2's delays, some inf, F, w_delay)."""
-    n = draw(st.integers(1, max_devices))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    c = np.sqrt(rng.uniform(0.05, 0.25) * rng.uniform(5e9, 60e9, n))
-    w = np.sqrt(rng.uniform(1e5, 5e6, n) / rng.uniform(2e6, 2e8, n))
-    F, w_delay = float(rng.uniform(4e9, 60e9)), float(rng.uniform(0.1, 1.0))
-    free = c * c.sum() / F + w * w.sum()  # delays at Theorem 2's shares
-    deadline = free * rng.uniform(0.5, 1.6, n)
-    deadline[rng.random(n) < 0.25] = math.inf
-    return c, w, deadline, F, w_delay
-
-
 @settings(max_examples=150, deadline=None)
-@given(edge_sets())
+@given(edge_sets(8))
 def test_core_allocation_equals_the_oracle(case):
     c, w, D, F, w_delay = case
     ours = _core.deadline_allocation(c, w, D, F, w_delay)

@@ -10,25 +10,9 @@ from hypothesis import strategies as st
 
 from edgesched import reference
 
-from .strategies import paper_instances
+from .strategies import edge_sets, paper_instances
 
 optimize = pytest.importorskip("scipy.optimize")
-
-
-@st.composite
-def edge_sets(draw, max_devices: int = 5):
-    """One server's offloaded devices: c = sqrt(rho C) (sqrt(cycle)), w = sqrt(M d / R) (sqrt(s)), deadlines in
-    s drawn around the delays of the allocation without deadlines (so that some bind and some do not), F in Hz,
-    w_delay in 1/s."""
-    n = draw(st.integers(1, max_devices))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    c = np.sqrt(rng.uniform(0.05, 0.25) * rng.uniform(5e9, 60e9, n))
-    w = np.sqrt(rng.uniform(1e5, 5e6, n) / rng.uniform(2e6, 2e8, n))
-    F, w_delay = float(rng.uniform(4e9, 60e9)), float(rng.uniform(0.1, 1.0))
-    free = c * c.sum() / F + w * w.sum()  # delays at Theorem 2's shares
-    deadline = free * rng.uniform(0.6, 1.6, n)
-    deadline[rng.random(n) < 0.2] = math.inf
-    return c.tolist(), w.tolist(), deadline.tolist(), F, w_delay
 
 
 def _scipy_allocation(c, w, deadline, F, w_delay):
@@ -58,9 +42,9 @@ def _scipy_allocation(c, w, deadline, F, w_delay):
 
 
 @settings(max_examples=40)
-@given(edge_sets())
+@given(edge_sets(5, tightest=0.6, share_without=0.2))
 def test_allocation_is_the_convex_optimum(case):
-    c, w, deadline, F, w_delay = case
+    c, w, deadline, F, w_delay = (x.tolist() if isinstance(x, np.ndarray) else x for x in case)
     alloc = reference.deadline_allocation(c, w, deadline, F, w_delay)
     assert (alloc is not None) == reference.deadline_feasible(c, w, deadline, F)
     theirs = _scipy_allocation(c, w, deadline, F, w_delay)
