@@ -38,27 +38,7 @@ public:
     }
 
     // Server j's shared cost for the gathered choice; inf when it cannot serve its options in time.
-    double server_cost(std::size_t j) {
-        const std::vector<std::size_t>& opts = on_[j];
-        double U = 0.0, V = 0.0;
-        for (const std::size_t o : opts) {
-            U += t_.c[o];
-            V += t_.w[o];
-        }
-        const double Fj = F(j);
-        bool proportional = true;
-        for (const std::size_t o : opts) proportional = proportional && t_.c[o] * U / Fj + t_.w[o] * V <= slack_[o];
-        if (proportional) return t_.A[j] * U * U + t_.B[j] * V * V;
-        const std::size_t n = opts.size();
-        c_.resize(n), w_.resize(n), D_.resize(n), f_.resize(n), s_.resize(n);
-        for (std::size_t k = 0; k < n; ++k) {
-            c_[k] = t_.c[opts[k]];
-            w_[k] = t_.w[opts[k]];
-            D_[k] = slack_[opts[k]];
-        }
-        const double delays = alloc_.allocate(c_.data(), w_.data(), D_.data(), n, Fj, t_.B[j], f_.data(), s_.data());
-        return delays < 0.0 ? kInfinity : t_.B[j] * delays;
-    }
+    double server_cost(std::size_t j) { return allocate(j, nullptr, nullptr); }
 
     double cost(Span<const std::int32_t> choice) {
         gather(choice);
@@ -69,13 +49,20 @@ public:
 
     const std::vector<std::size_t>& on(std::size_t j) const { return on_[j]; }
 
-    // Server j's shares for the gathered choice, the allocation server_cost prices: Theorem 2's where it meets
-    // every slack, else the deadline-aware one. f[k], t[k] for the k-th option of on(j); false when it cannot
-    // serve them in time.
+    // Server j's shares for the gathered choice, the allocation server_cost prices. f[k], t[k] for the k-th
+    // option of on(j); false when it cannot serve them in time.
     bool shares(std::size_t j, std::vector<double>& f, std::vector<double>& t) {
+        f.assign(on_[j].size(), 0.0), t.assign(on_[j].size(), 0.0);
+        return std::isfinite(allocate(j, f.data(), t.data()));
+    }
+
+private:
+    // Server j's allocation for the gathered choice: Theorem 2's shares where they meet every slack, else the
+    // deadline-aware ones. Returns its shared cost (inf when it cannot serve its options in time) and, where
+    // `f` and `t` are given, writes the shares of the k-th option of on(j) to f[k], t[k].
+    double allocate(std::size_t j, double* f, double* t) {
         const std::vector<std::size_t>& opts = on_[j];
         const std::size_t n = opts.size();
-        f.assign(n, 0.0), t.assign(n, 0.0);
         double U = 0.0, V = 0.0;
         for (const std::size_t o : opts) {
             U += t_.c[o];
@@ -85,11 +72,12 @@ public:
         bool proportional = true;
         for (const std::size_t o : opts) proportional = proportional && t_.c[o] * U / Fj + t_.w[o] * V <= slack_[o];
         if (proportional) {
-            for (std::size_t k = 0; k < n; ++k) {  // eqs. (19), (20), Theorem 2
-                f[k] = t_.c[opts[k]] > 0.0 ? Fj * t_.c[opts[k]] / U : 0.0;
-                t[k] = t_.w[opts[k]] > 0.0 ? t_.w[opts[k]] / V : 0.0;
-            }
-            return true;
+            if (f != nullptr)
+                for (std::size_t k = 0; k < n; ++k) {  // eqs. (19), (20), Theorem 2
+                    f[k] = t_.c[opts[k]] > 0.0 ? Fj * t_.c[opts[k]] / U : 0.0;
+                    t[k] = t_.w[opts[k]] > 0.0 ? t_.w[opts[k]] / V : 0.0;
+                }
+            return t_.A[j] * U * U + t_.B[j] * V * V;
         }
         c_.resize(n), w_.resize(n), D_.resize(n);
         for (std::size_t k = 0; k < n; ++k) {
@@ -97,10 +85,14 @@ public:
             w_[k] = t_.w[opts[k]];
             D_[k] = slack_[opts[k]];
         }
-        return alloc_.allocate(c_.data(), w_.data(), D_.data(), n, Fj, t_.B[j], f.data(), t.data()) >= 0.0;
+        if (f == nullptr) {
+            f_.resize(n), s_.resize(n);
+            f = f_.data(), t = s_.data();
+        }
+        const double delays = alloc_.allocate(c_.data(), w_.data(), D_.data(), n, Fj, t_.B[j], f, t);
+        return delays < 0.0 ? kInfinity : t_.B[j] * delays;
     }
 
-private:
     const OptionTable& t_;
     Span<const double> slack_;
     std::vector<std::vector<std::size_t>> on_;
